@@ -1,0 +1,29 @@
+package dockyard.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code bin/dockyard <kit> <verb>}: one front door for every kit. */
+@Command(name = "dockyard", mixinStandardHelpOptions = true, version = "dockyard 0.1.0",
+        description = "Docker's open-source kits rebuilt in Java.",
+        subcommands = {UpCommand.class, DataKitCommand.class, CommandLine.HelpCommand.class})
+public final class Main implements Runnable {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+
+    public static int run(String... args) {
+        CommandLine cl = new CommandLine(new Main());
+        // Errors a user can act on are one line on stderr, not a stack trace.
+        cl.setExecutionExceptionHandler((e, cmd, parse) -> {
+            cmd.getErr().println("dockyard: " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+            return 1;
+        });
+        return cl.execute(args);
+    }
+
+    public static void main(String[] args) {
+        // serve verbs return only after their shutdown hook ran; exiting then is harmless
+        System.exit(run(args));
+    }
+}

@@ -1,0 +1,24 @@
+package dockyard.datakit.fs;
+
+import dockyard.datakit.store.Store;
+import dockyard.p9.vfs.FileSystem;
+import dockyard.p9.vfs.Node;
+
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * DataKit's filesystem (moby/datakit's 9p.md layout) over a {@link Store}. Each attach gets its
+ * own session, and with it its own set of transactions.
+ */
+public final class DataKitFileSystem implements FileSystem {
+    private final Store store;
+    private final Shared shared = new Shared();
+    private final AtomicLong sessions = new AtomicLong();
+    private final int epoch = (int) (System.currentTimeMillis() / 1000);
+
+    public DataKitFileSystem(Store store) { this.store = store; }
+
+    @Override public Node attach(String uname, String aname) {
+        return new RootDir(new Ctx(store, epoch, new Session(sessions.incrementAndGet())), shared);
+    }
+}

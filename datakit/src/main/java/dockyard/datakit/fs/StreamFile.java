@@ -1,0 +1,80 @@
+package dockyard.datakit.fs;
+
+import dockyard.p9.OpenMode;
+import dockyard.p9.P9Error;
+import dockyard.p9.vfs.OpenFile;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A live file ({@code *.live}, {@code reflog}, a remote's {@code head}): reads past what was
+ * produced block until the next line exists, and the stream never ends. A blocked read gives up
+ * when its thread is interrupted, which is how the server answers a Tflush.
+ */
+final class StreamFile extends FileNode {
+    /** The lines of one open stream; {@link #next()} blocks until the next one. */
+    interface Cursor {
+        String next() throws P9Error, InterruptedException;
+    }
+
+    @FunctionalInterface interface CursorFactory { Cursor open() throws P9Error; }
+
+    private final CursorFactory factory;
+
+    StreamFile(Ctx ctx, String name, String key, CursorFactory factory) {
+        super(ctx, name, key);
+        this.factory = factory;
+    }
+
+    @Override int perm() { return 0444; }
+
+    @Override public OpenFile open(int mode) throws P9Error {
+        if (OpenMode.writes(mode)) throw P9Error.permission(name + " is read-only");
+        return new Open(factory.open());
+    }
+
+    /** Keeps what was produced so that a re-read of the same offset sees the same bytes. */
+    private static final class Open implements OpenFile {
+        private static final int KEEP = 64 * 1024;
+        private final Cursor cursor;
+        private final ReentrantLock lock = new ReentrantLock();
+        private byte[] buf = new byte[256];
+        private int len;       // bytes in buf
+        private long base;     // stream offset of buf[0]
+
+        Open(Cursor cursor) { this.cursor = cursor; }
+
+        @Override public ByteBuffer read(long offset, int count) throws P9Error, InterruptedException {
+            lock.lockInterruptibly();
+            try {
+                if (offset < base) throw P9Error.invalid("stream offset " + offset + " was already consumed");
+                while (offset >= base + len) append((cursor.next() + "\n").getBytes(StandardCharsets.UTF_8));
+                int from = (int) (offset - base);
+                int n = Math.min(count, len - from);
+                ByteBuffer out = ByteBuffer.wrap(Arrays.copyOfRange(buf, from, from + n));
+                trim(offset + n);
+                return out;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void append(byte[] line) {
+            if (len + line.length > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + line.length));
+            System.arraycopy(line, 0, buf, len, line.length);
+            len += line.length;
+        }
+
+        /** Readers move forward; drop what lies well behind the last read so memory stays bounded. */
+        private void trim(long consumed) {
+            int drop = (int) (consumed - base) - KEEP;
+            if (drop <= 0) return;
+            System.arraycopy(buf, drop, buf, 0, len - drop);
+            len -= drop;
+            base += drop;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package dockyard.p9.client;
+
+import java.io.InterruptedIOException;
+
+/** A request was cancelled with Tflush before its answer arrived; the server will not answer it. */
+public class RequestFlushedException extends InterruptedIOException {
+    public RequestFlushedException(String message) { super(message); }
+}
