@@ -244,10 +244,7 @@ public final class Store implements AutoCloseable {
                     if (newParents.isEmpty()) newParents.add(current.get()); else newParents.set(0, current.get());
                 }
                 ObjectId id = writeCommit(newTree, newParents, message);
-                if (updateRef(branch, current.orElse(null), id, "commit: " + firstLine(message))) {
-                    emptyBranches.remove(branch);
-                    return id;
-                }
+                if (updateRef(branch, current.orElse(null), id, "commit: " + firstLine(message))) return id;
                 if (attempt > 50) throw new DataKitException(Kind.IO, "branch '" + branch + "' keeps changing under us; commit abandoned");
             }
         } finally {
@@ -292,6 +289,7 @@ public final class Store implements AutoCloseable {
             RefUpdate.Result r = ru.update();
             switch (r) {
                 case NEW, FAST_FORWARD, FORCED, NO_CHANGE -> {
+                    emptyBranches.remove(branch); // it has a ref now
                     announce(branch, next);
                     return true;
                 }
