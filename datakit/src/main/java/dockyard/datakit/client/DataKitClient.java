@@ -73,6 +73,9 @@ public final class DataKitClient implements AutoCloseable {
         return out;
     }
 
+    /** Follows any live file (a remote's head, a head.live, a tree.live) by its path. */
+    public Watch stream(String path) throws IOException { return new Watch(p9.openStream(path)); }
+
     public String readString(String path) throws IOException {
         return new String(p9.readAll(path), StandardCharsets.UTF_8);
     }
