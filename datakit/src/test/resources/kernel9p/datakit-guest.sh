@@ -98,21 +98,21 @@ chk snapshot-diff "$(cat snapshots/$M2/diff/$M1)" "* README"
 chk commits-file "$(grep -c '^parent ' commits/$M3)" "2"
 val M1-TREE "$(sed -n 's/^tree //p' commits/$M1)"
 # ---------------------------------------------------------------- watch streams
-t0=$(up); W=$(timeout 10 head -n 1 $M/watch/README.node/tree.live); t1=$(up)
+t0=$(up); W=$(timeout 5 head -n 1 $M/watch/README.node/tree.live); t1=$(up)
 echo "@@TIMING head-n1-tree.live=$(echo "$t1 $t0" | awk '{print $1-$2}')s"
 val README-LIVE "$W"
 chk watch-file "$(echo "$W" | grep -c '^F-[0-9a-f]\{40\}$')" "1"
 chk trees-file "$(cat trees/$W)" "merged version"
-W=$(timeout 10 head -n 1 $M/watch/src.node/lib.node/tree.live)
+W=$(timeout 5 head -n 1 $M/watch/src.node/lib.node/tree.live)
 chk watch-dir "$(echo "$W" | grep -c '^D-[0-9a-f]\{40\}$')" "1"
 chk trees-dir "$(ls trees/$W | tr '\n' ' ')" "util.txt "
-chk watch-root "$(timeout 10 head -n 1 $M/watch/tree.live | cut -c1-2)" "D-"
+chk watch-root "$(timeout 5 head -n 1 $M/watch/tree.live | cut -c1-2)" "D-"
 # head.live: the current head first, then a commit made by a background process
 bgcommit() { # NAME FILE TEXT
   mkdir $M/transactions/$1 && echo "$3" > $M/transactions/$1/rw/$2 && echo "$1" > $M/transactions/$1/msg && echo commit > $M/transactions/$1/ctl
 }
 ( sleep 2; bgcommit bg1 bg1.txt one ) &
-t0=$(up); timeout 30 head -n 2 $M/head.live > /tmp/live.out; t1=$(up)
+t0=$(up); timeout 15 head -n 2 $M/head.live > /tmp/live.out; t1=$(up)
 wait
 echo "@@TIMING head.live-two-lines(incl-2s-sleep)=$(echo "$t1 $t0" | awk '{print $1-$2}')s"
 chk head-live-first "$(sed -n 1p /tmp/live.out)" "$M3"
@@ -121,7 +121,7 @@ chk head-live-new "$(sed -n 2p /tmp/live.out)" "$M4"
 chk head-live-moved "$([ "$M4" != "$M3" ] && echo moved || echo same)" "moved"
 # tree.live of a path that does not exist yet: blank, then the file once a commit adds it
 ( sleep 2; bgcommit bg2 bg2.txt two ) &
-timeout 30 head -n 2 $M/watch/bg2.txt.node/tree.live > /tmp/tree.out
+timeout 15 head -n 2 $M/watch/bg2.txt.node/tree.live > /tmp/tree.out
 wait
 chk tree-live-absent-first "$(sed -n 1p /tmp/tree.out)" ""
 chk tree-live-appears "$(sed -n 2p /tmp/tree.out | cut -c1-2)" "F-"
@@ -129,7 +129,7 @@ chk tree-live-content "$(cat trees/$(sed -n 2p /tmp/tree.out))" "two"
 M5=$(cat $M/head); val M5 "$M5"
 # reflog: every head change from the moment of opening, none skipped
 ( sleep 2; bgcommit bg3 bg3.txt three; bgcommit bg4 bg4.txt four ) &
-timeout 30 head -n 2 $M/reflog > /tmp/reflog.out
+timeout 15 head -n 2 $M/reflog > /tmp/reflog.out
 wait
 M7=$(cat $M/head); val M7 "$M7"
 M6=$(sed -n 1p /tmp/reflog.out); val M6 "$M6"

@@ -42,6 +42,11 @@ final class DataKitOps {
      */
     static String commit(P9Client c, String txDir, String message) throws IOException {
         c.writeString(txDir + "/msg", message);
+        return ctlCommit(c, txDir);
+    }
+
+    /** Just the {@code commit} write to ctl (and reading its answer): the commit itself. */
+    static String ctlCommit(P9Client c, String txDir) throws IOException {
         try (Fid ctl = c.walk(txDir + "/ctl").open(OpenMode.ORDWR)) {
             ctl.writeFully(0, ByteBuffer.wrap("commit\n".getBytes(StandardCharsets.UTF_8)));
             ByteBuffer r = ctl.read(0, 4096);

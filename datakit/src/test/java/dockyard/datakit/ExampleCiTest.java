@@ -48,14 +48,15 @@ class ExampleCiTest {
         Path guest = work.resolve("ci-guest.sh");
         // the harness ships one guest script: embed ci.sh in it, then run it against the mount
         Files.writeString(guest, """
+                MNT=$(pwd) # the harness runs this script inside the mount
                 echo "@@CI-START uptime=$(cut -d' ' -f1 /proc/uptime)"
                 cat > /tmp/ci.sh <<'DOCKYARD_CI_EOF'
-                %sDOCKYARD_CI_EOF
+                @@CI_SH@@DOCKYARD_CI_EOF
                 timeout 150 sh /tmp/ci.sh "$MNT" master; rc=$?
                 echo "@@CI-EXIT $rc uptime=$(cut -d' ' -f1 /proc/uptime)"
                 for h in $(ls "$MNT/branch/ci-status/ro"); do echo "@@CI-RESULT $h $(cat "$MNT/branch/ci-status/ro/$h/status")"; done
                 exit $rc
-                """.formatted(Files.readString(ci)));
+                """.replace("@@CI_SH@@", Files.readString(ci)));
 
         Path repo = tmp.resolve("repo.git");
         String pass, failing;

@@ -44,6 +44,8 @@ final class StreamFile extends FileNode {
         private byte[] buf = new byte[256];
         private int len;       // bytes in buf
         private long base;     // stream offset of buf[0]
+        /** End of the last short read: the next read there returns 0 bytes (see {@link #read}). */
+        private long emptyAt = -1;
 
         Open(Cursor cursor) { this.cursor = cursor; }
 
@@ -51,9 +53,17 @@ final class StreamFile extends FileNode {
             lock.lockInterruptibly();
             try {
                 if (offset < base) throw P9Error.invalid("stream offset " + offset + " was already consumed");
+                // Linux v9fs (cache=none) turns one read(2) into Treads until the buffer is full or a
+                // Tread returns 0 bytes; so the read right after a short one gets 0 bytes and read(2)
+                // returns what the stream had. A read at that offset again is a new read(2): it blocks.
+                if (offset == emptyAt) {
+                    emptyAt = -1;
+                    return ByteBuffer.allocate(0);
+                }
                 while (offset >= base + len) append((cursor.next() + "\n").getBytes(StandardCharsets.UTF_8));
                 int from = (int) (offset - base);
                 int n = Math.min(count, len - from);
+                emptyAt = n < count ? offset + n : -1;
                 ByteBuffer out = ByteBuffer.wrap(Arrays.copyOfRange(buf, from, from + n));
                 trim(offset + n);
                 return out;

@@ -98,6 +98,7 @@ public final class Store implements AutoCloseable {
         Path gitDir = Files.isDirectory(dir.resolve(".git")) ? dir.resolve(".git") : dir;
         if (!Files.isRegularFile(gitDir.resolve("HEAD")))
             throw new IOException(dir + " is not empty and is not a git repository");
+        removeStaleLocks(gitDir);
         repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build();
         StoredConfig cfg = repo.getConfig();
         // JGit's switch to fsync refs before a commit is acknowledged (command-line git ignores it).
@@ -106,6 +107,36 @@ public final class Store implements AutoCloseable {
         cfg.setString(ConfigConstants.CONFIG_CORE_SECTION, null, ConfigConstants.CONFIG_KEY_LOGALLREFUPDATES, "true");
         cfg.save();
         return new Store(repo, options);
+    }
+
+    /**
+     * Lock files left by a writer that died between creating and renaming them (kill -9 inside a
+     * ref update or a config save). A live git holds one for milliseconds: whatever is still
+     * there after a grace period is stale and removed, so it cannot block commits or start-up.
+     */
+    private static void removeStaleLocks(Path gitDir) throws IOException {
+        List<Path> locks = new ArrayList<>();
+        for (String top : List.of("config.lock", "HEAD.lock", "packed-refs.lock"))
+            if (Files.exists(gitDir.resolve(top))) locks.add(gitDir.resolve(top));
+        if (Files.isDirectory(gitDir.resolve("refs")))
+            try (var walk = Files.walk(gitDir.resolve("refs"))) {
+                walk.filter(p -> p.getFileName().toString().endsWith(".lock")).forEach(locks::add);
+            }
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(2);
+        while (!locks.isEmpty() && System.nanoTime() < deadline) {
+            locks.removeIf(p -> !Files.exists(p));
+            if (locks.isEmpty()) return;
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("interrupted while waiting for git locks");
+            }
+        }
+        for (Path p : locks) {
+            System.getLogger("dockyard.datakit").log(System.Logger.Level.WARNING, "removing stale git lock " + p);
+            Files.deleteIfExists(p);
+        }
     }
 
     public static Store open(Path dir) throws IOException { return open(dir, Options.defaults()); }
@@ -245,10 +276,20 @@ public final class Store implements AutoCloseable {
                 }
                 ObjectId id = writeCommit(newTree, newParents, message);
                 if (updateRef(branch, current.orElse(null), id, "commit: " + firstLine(message))) return id;
-                if (attempt > 50) throw new DataKitException(Kind.IO, "branch '" + branch + "' keeps changing under us; commit abandoned");
+                if (attempt > 50) throw new DataKitException(Kind.IO, "branch '" + branch + "' keeps changing or stays locked (refs/heads/" + branch + ".lock); commit abandoned");
+                backOff(attempt); // another git process holds the ref for a moment: let it finish
             }
         } finally {
             lock.unlock();
+        }
+    }
+
+    private static void backOff(int attempt) throws DataKitException {
+        try {
+            Thread.sleep(Math.min(100, 1L << Math.min(attempt, 7)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new DataKitException(Kind.IO, "interrupted while waiting for the branch lock");
         }
     }
 

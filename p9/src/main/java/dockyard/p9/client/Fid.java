@@ -1,5 +1,6 @@
 package dockyard.p9.client;
 
+import dockyard.p9.P9Error;
 import dockyard.p9.Qid;
 import dockyard.p9.Stat;
 import dockyard.p9.codec.*;
@@ -70,7 +71,7 @@ public final class Fid implements AutoCloseable {
                 Rwalk r = Responses.expect(client.mux().rpc(tag -> new Twalk(tag, src, newfid, chunk)), Rwalk.class);
                 if (r.qids().size() < chunk.size())
                     throw new RemoteException("no such file or directory: " + String.join("/", names.subList(0, done + r.qids().size() + 1)),
-                            dockyard.p9.P9Error.ENOENT);
+                            P9Error.ENOENT);
                 bound = true;
                 from = newfid;
                 done += chunk.size();

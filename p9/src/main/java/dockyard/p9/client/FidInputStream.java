@@ -17,6 +17,8 @@ final class FidInputStream extends InputStream {
     private long offset;
     private ByteBuffer buffered = ByteBuffer.allocate(0);
     private boolean eof;
+    /** The last read returned fewer bytes than asked. */
+    private boolean lastShort;
     /** The read on the wire, for close() to flush. */
     private volatile Call inFlight;
     private volatile boolean closed;
@@ -40,22 +42,26 @@ final class FidInputStream extends InputStream {
         return n;
     }
 
-    @Override
-    public synchronized int available() { return buffered.remaining(); }
-
     /** One Tread; false at end of file or once closed. */
     private boolean fill() throws IOException {
         if (eof) return false;
-        Call call = fid.startRead(offset, fid.maxIo());
-        inFlight = call;
         try {
+            Call call = fid.startRead(offset, fid.maxIo());
+            inFlight = call;
             if (closed) call.cancel(); // close() ran before it could see this call
             ByteBuffer data = Responses.expect(call.await(), Rread.class).data();
             if (closed) return false;
             if (!data.hasRemaining()) {
+                // a stream answers the read after a short one with 0 bytes (for the Linux client);
+                // only a second empty read at the same offset is the end of the file
+                if (lastShort) {
+                    lastShort = false;
+                    return fill();
+                }
                 eof = true;
                 return false;
             }
+            lastShort = data.remaining() < fid.maxIo();
             offset += data.remaining();
             buffered = data;
             return true;

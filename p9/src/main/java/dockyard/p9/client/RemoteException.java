@@ -4,6 +4,8 @@ import java.io.IOException;
 
 /** The server answered a request with an Rerror. */
 public class RemoteException extends IOException {
+    private static final long serialVersionUID = 1L;
+
     private final int errno;
 
     public RemoteException(String message, int errno) {

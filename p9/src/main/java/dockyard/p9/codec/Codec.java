@@ -7,6 +7,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * Encodes and decodes 9P frames ({@code size[4] type[1] tag[2] body}) in one {@link Dialect}, refusing
@@ -29,7 +30,7 @@ public final class Codec {
 
     public Codec(Dialect dialect, int maxFrameSize) {
         if (maxFrameSize < HEADER_SIZE) throw new IllegalArgumentException("maximum frame size too small: " + maxFrameSize);
-        this.dialect = java.util.Objects.requireNonNull(dialect, "dialect");
+        this.dialect = Objects.requireNonNull(dialect, "dialect");
         this.maxFrameSize = maxFrameSize;
     }
 

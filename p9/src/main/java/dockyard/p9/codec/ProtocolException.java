@@ -7,5 +7,7 @@ import java.io.IOException;
  * It is an {@link IOException} because a peer speaking garbage is an I/O failure of that connection.
  */
 public class ProtocolException extends IOException {
+    private static final long serialVersionUID = 1L;
+
     public ProtocolException(String message) { super(message); }
 }

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * One client connection: a reader loop that decodes frames and starts each request on its own
@@ -38,6 +40,8 @@ final class Connection {
     private final FrameWriter writer;
     private final ConcurrentHashMap<Integer, InFlight> inFlight = new ConcurrentHashMap<>();
     private final CountDownLatch finished = new CountDownLatch(1);
+    /** Told when teardown is complete, so the server's count of connections is exact once close() returns. */
+    private final Consumer<Connection> onFinished;
 
     /** Plain 9P2000 at the server's maximum until a Tversion says otherwise. */
     private volatile Codec codec;
@@ -45,7 +49,7 @@ final class Connection {
     private volatile Session session;
     private volatile boolean closing;
 
-    Connection(ByteChannel channel, FileSystem fs, P9Server.Options opts, String name) {
+    Connection(ByteChannel channel, FileSystem fs, P9Server.Options opts, String name, Consumer<Connection> onFinished) {
         this.channel = channel;
         this.fs = fs;
         this.maxMsize = opts.maxMsize();
@@ -54,6 +58,7 @@ final class Connection {
         this.reader = new FrameReader(channel);
         this.writer = new FrameWriter(channel);
         this.codec = new Codec(Dialect.P9_2000, maxMsize);
+        this.onFinished = onFinished;
     }
 
     /** Serves until the peer hangs up, a frame is malformed or {@link #close()} is called. */
@@ -79,7 +84,7 @@ final class Connection {
     }
 
     boolean awaitFinished(long millis) throws InterruptedException {
-        return finished.await(millis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        return finished.await(millis, TimeUnit.MILLISECONDS);
     }
 
     String name() { return name; }
@@ -114,6 +119,7 @@ final class Connection {
     private void negotiate(Tversion v) throws IOException, InterruptedException {
         abortAll();
         endSession();
+        codec = new Codec(Dialect.P9_2000, maxMsize); // no dialect until this negotiation succeeds
         long asked = Integer.toUnsignedLong(v.msize());
         int msize = (int) Math.min(asked, maxMsize);
         if (msize < MIN_MSIZE) {
@@ -239,6 +245,7 @@ final class Connection {
             Thread.currentThread().interrupt();
         }
         endSession();
+        onFinished.accept(this);
         finished.countDown();
     }
 

@@ -56,8 +56,6 @@ final class FidTable {
         return all;
     }
 
-    synchronized int size() { return fids.size(); }
-
     private static P9Error unknown(int fid) { return new P9Error(P9Error.EBADF, "unknown fid " + fid); }
 
     static P9Error sessionEnded() { return new P9Error(P9Error.EBADF, "session ended"); }

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.lang.System.Logger.Level;
 import java.net.BindException;
 import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ByteChannel;
 import java.nio.channels.ClosedChannelException;
@@ -142,20 +143,17 @@ public final class P9Server implements AutoCloseable {
     }
 
     private void serve(ByteChannel channel, String name) {
-        Connection c = new Connection(channel, fs, opts, name);
+        Connection c = new Connection(channel, fs, opts, name, connections::remove);
         connections.add(c);
-        try {
-            if (closed) c.close(); // raced with close(): end at once instead of escaping its sweep
-            c.run();
-        } finally {
-            connections.remove(c);
-        }
+        if (closed) c.close(); // raced with close(): end at once instead of escaping its sweep
+        c.run();
     }
 
     private void acceptLoop() {
         while (!closed) {
             try {
                 SocketChannel ch = listener.accept();
+                noDelay(ch);
                 String name = "9p connection #" + connectionIds.incrementAndGet() + " from " + describe(ch);
                 Thread.ofVirtual().name(name).start(() -> serve(ch, name));
             } catch (ClosedChannelException e) {
@@ -170,6 +168,16 @@ public final class P9Server implements AutoCloseable {
                     return;
                 }
             }
+        }
+    }
+
+    /** Request/response traffic: delaying small frames to coalesce them only adds latency. */
+    private void noDelay(SocketChannel ch) {
+        try {
+            if (ch.supportedOptions().contains(StandardSocketOptions.TCP_NODELAY))
+                ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        } catch (IOException e) {
+            opts.logger().log(Level.DEBUG, "cannot set TCP_NODELAY: {0}", e.toString());
         }
     }
 

@@ -58,8 +58,6 @@ final class Session {
         for (FidEntry e : fids.closeAll()) release(e, true);
     }
 
-    int fidCount() { return fids.size(); }
-
     private Rattach attach(Tattach a) throws P9Error {
         if (a.afid() != Message.NOFID) throw new P9Error(P9Error.EINVAL, "authentication is not supported: afid must be NOFID");
         fids.checkUnused(a.fid());
@@ -122,6 +120,9 @@ final class Session {
         if (!isDirectory(e.node().stat())) throw P9Error.notDirectory();
         String name = checkName(c.name());
         if (name.equals(".") || name.equals("..")) throw P9Error.exists(name);
+        // Refuse before creating: failing to open the new directory afterwards would leave it behind.
+        if ((c.perm() & Stat.DMDIR) != 0 && (OpenMode.writes(c.mode()) || OpenMode.truncates(c.mode())))
+            throw P9Error.isDirectory();
         Node child = e.node().create(name, c.perm(), c.mode(), c.extension());
         Opened how = openNode(child, c.mode());
         return new Rcreate(c.tag(), install(c.fid(), e, e.path().child(child), how), how.iounit(maxIo));
