@@ -10,6 +10,8 @@ final class BytesOpen implements OpenFile {
 
     BytesOpen(byte[] bytes) { this.bytes = bytes; }
 
+    @Override public boolean mayBlock() { return false; }
+
     @Override public ByteBuffer read(long offset, int count) {
         if (offset >= bytes.length) return ByteBuffer.allocate(0);
         int n = (int) Math.min(count, bytes.length - offset);

@@ -50,6 +50,8 @@ final class WorkFile extends FileNode {
             tx.edited(path);
         }
         return new OpenFile() {
+            @Override public boolean mayBlock() { return false; } // memory only
+
             @Override public ByteBuffer read(long offset, int count) throws P9Error {
                 return Errors.call(() -> tx.work().read(path, offset, count));
             }

@@ -109,7 +109,7 @@ final class Connection {
             send(error(f.tag(), new P9Error(P9Error.EINVAL, "tag " + f.tag() + " is already in use")));
             return;
         }
-        f.start();
+        if (session.runsInline(request)) f.runHere(); else f.start();
     }
 
     /**

@@ -20,18 +20,28 @@ final class InFlight {
     final Request request;
     private final AtomicReference<State> state = new AtomicReference<>(State.RUNNING);
     private final CountDownLatch done = new CountDownLatch(1);
-    private final Thread thread;
+    private final Consumer<InFlight> handler;
+    private volatile Thread thread;
 
     InFlight(Request request, Consumer<InFlight> handler) {
         this.request = request;
-        this.thread = Thread.ofVirtual()
-                .name("9p " + request.type().displayName() + " tag " + request.tag())
-                .unstarted(() -> handler.accept(this));
+        this.handler = handler;
     }
 
     int tag() { return request.tag(); }
 
-    void start() { thread.start(); }
+    /** Runs the handler on its own virtual thread. */
+    void start() {
+        thread = Thread.ofVirtual()
+                .name("9p " + request.type().displayName() + " tag " + request.tag())
+                .start(() -> handler.accept(this));
+    }
+
+    /**
+     * Runs the handler on the calling (reader) thread, for requests that cannot block: no flush
+     * can reach it meanwhile, since the reader reads the next frame only afterwards.
+     */
+    void runHere() { handler.accept(this); }
 
     /** Claims the right to answer; false if the request was aborted and must stay silent. */
     boolean beginResponse() { return state.compareAndSet(State.RUNNING, State.RESPONDING); }
@@ -43,7 +53,8 @@ final class InFlight {
      * answering (then its answer precedes whatever the aborter sends once {@link #awaitDone} returns).
      */
     void abort() {
-        if (state.compareAndSet(State.RUNNING, State.ABORTED)) thread.interrupt();
+        Thread t = thread;
+        if (state.compareAndSet(State.RUNNING, State.ABORTED) && t != null) t.interrupt();
     }
 
     /** Marks the handler finished: its answer, if any, is on the wire and its tag is free. */

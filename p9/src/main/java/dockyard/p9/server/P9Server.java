@@ -155,7 +155,12 @@ public final class P9Server implements AutoCloseable {
                 SocketChannel ch = listener.accept();
                 noDelay(ch);
                 String name = "9p connection #" + connectionIds.incrementAndGet() + " from " + describe(ch);
-                Thread.ofVirtual().name(name).start(() -> serve(ch, name));
+                // The frame reader is a platform thread: its blocking read wakes straight from the
+                // socket, where a virtual thread waits for the poller and then for a carrier. With
+                // non-blocking reads run inline (Session.runsInline) this took the server's median
+                // Tread latency under the Linux client from 132 us to 30 us (bench/README.md).
+                // Connections are few; requests that may block still get virtual threads.
+                Thread.ofPlatform().daemon().name(name).start(() -> serve(ch, name));
             } catch (ClosedChannelException e) {
                 return; // close() closed the listener
             } catch (IOException e) {

@@ -153,6 +153,21 @@ final class Session {
         }
     }
 
+    /** A read or write of an open file that promises not to block: cheap enough to run on the reader thread. */
+    boolean runsInline(Request r) {
+        int fid = switch (r) {
+            case Tread rd -> rd.fid();
+            case Twrite wr -> wr.fid();
+            default -> -1;
+        };
+        if (fid == -1) return false;
+        try {
+            return fids.get(fid).opened() instanceof Opened.File f && !f.file().mayBlock();
+        } catch (P9Error e) {
+            return false; // let the ordinary path report the bad fid
+        }
+    }
+
     private Rread read(Tread rd) throws P9Error, InterruptedException {
         Opened how = fids.get(rd.fid()).opened();
         if (how == null || !OpenMode.reads(how.mode()))

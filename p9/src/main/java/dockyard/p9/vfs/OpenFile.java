@@ -21,6 +21,14 @@ public interface OpenFile extends AutoCloseable {
         throw P9Error.permission("file not open for writing");
     }
 
+    /**
+     * Whether {@link #read}/{@link #write} may wait on something other than memory or local disk
+     * (a stream waiting for its next line). Only files that answer false have their reads and
+     * writes run directly on the connection's reader thread, which saves a thread hand-off per
+     * request; a file that says false and then blocks stalls its whole connection.
+     */
+    default boolean mayBlock() { return true; }
+
     /** The iounit reported in Ropen/Rcreate; 0 lets the client use msize minus the header. */
     default int iounit() { return 0; }
 
