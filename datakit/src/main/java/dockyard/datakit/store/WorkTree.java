@@ -8,7 +8,6 @@ import org.eclipse.jgit.lib.ObjectInserter;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,9 +34,8 @@ public final class WorkTree {
 
     private static final class File implements Entry {
         EntryKind kind;
-        ObjectId blob;  // valid while data == null
-        byte[] data;    // loaded or edited content; size bytes of it are the file
-        int size;
+        ObjectId blob;       // valid while data == null
+        ChunkedBytes data;   // loaded or edited content
 
         File(EntryKind kind, ObjectId blob) { this.kind = kind; this.blob = blob; }
     }
@@ -65,21 +63,19 @@ public final class WorkTree {
 
     public synchronized long size(String path) throws DataKitException {
         File f = fileAt(path);
-        return f.data != null ? f.size : store.objectSize(f.blob);
+        return f.data != null ? f.data.size() : store.objectSize(f.blob);
     }
 
     public synchronized ByteBuffer read(String path, long offset, int count) throws DataKitException {
         File f = fileAt(path);
         load(f);
-        if (offset >= f.size) return ByteBuffer.allocate(0);
-        int n = (int) Math.min(count, f.size - offset);
-        return ByteBuffer.wrap(Arrays.copyOfRange(f.data, (int) offset, (int) offset + n));
+        return f.data.read(offset, count);
     }
 
     public synchronized byte[] readAll(String path) throws DataKitException {
         File f = fileAt(path);
         load(f);
-        return Arrays.copyOf(f.data, f.size);
+        return f.data.toArray();
     }
 
     public synchronized int write(String path, long offset, ByteBuffer data) throws DataKitException {
@@ -89,10 +85,7 @@ public final class WorkTree {
         long end = offset + n;
         if (end > MAX_FILE_SIZE || offset < 0)
             throw new DataKitException(Kind.TOO_BIG, "file too large for a transaction (limit " + MAX_FILE_SIZE + " bytes)");
-        ensureCapacity(f, (int) end);
-        if (offset > f.size) Arrays.fill(f.data, f.size, (int) offset, (byte) 0);
-        data.get(f.data, (int) offset, n);
-        f.size = Math.max(f.size, (int) end);
+        f.data.write(offset, data);
         f.blob = null;
         return n;
     }
@@ -101,9 +94,7 @@ public final class WorkTree {
         File f = fileAt(path);
         if (length > MAX_FILE_SIZE || length < 0) throw new DataKitException(Kind.TOO_BIG, "bad file length " + length);
         load(f);
-        ensureCapacity(f, (int) length);
-        if (length > f.size) Arrays.fill(f.data, f.size, (int) length, (byte) 0);
-        f.size = (int) length;
+        f.data.truncate(length);
         f.blob = null;
     }
 
@@ -122,8 +113,7 @@ public final class WorkTree {
         Entry e = c.get(parts[parts.length - 1]);
         if (e instanceof Dir) throw new DataKitException(Kind.IS_DIRECTORY, "is a directory: " + path);
         File f = e instanceof File old ? old : new File(EntryKind.FILE, null);
-        f.data = content.clone();
-        f.size = content.length;
+        f.data = ChunkedBytes.of(content);
         f.blob = null;
         c.put(parts[parts.length - 1], f);
     }
@@ -133,8 +123,7 @@ public final class WorkTree {
         String name = leaf(path);
         if (c.containsKey(name)) throw new DataKitException(Kind.EXISTS, "file exists: " + path);
         File f = new File(kind, null);
-        f.data = content.clone();
-        f.size = content.length;
+        f.data = ChunkedBytes.of(content);
         c.put(name, f);
     }
 
@@ -187,7 +176,7 @@ public final class WorkTree {
         List<TreeEntry> entries = new ArrayList<>();
         for (var e : d.children.entrySet()) {
             if (e.getValue() instanceof File f) {
-                ObjectId id = f.data == null ? f.blob : ins.insert(Constants.OBJ_BLOB, f.data, 0, f.size);
+                ObjectId id = f.data == null ? f.blob : ins.insert(Constants.OBJ_BLOB, f.data.size(), f.data.stream());
                 entries.add(new TreeEntry(e.getKey(), f.kind, id));
             } else {
                 ObjectId sub = writeDir((Dir) e.getValue(), ins);
@@ -218,14 +207,8 @@ public final class WorkTree {
 
     private void load(File f) throws DataKitException {
         if (f.data == null) {
-            f.data = store.readBlob(f.blob);
-            f.size = f.data.length;
+            f.data = ChunkedBytes.of(store.readBlob(f.blob));
         }
-    }
-
-    private static void ensureCapacity(File f, int needed) {
-        // double to keep appends amortised O(1), never past the size limit
-        if (needed > f.data.length) f.data = Arrays.copyOf(f.data, (int) Math.max(needed, Math.min(MAX_FILE_SIZE, f.data.length * 2L)));
     }
 
     private Entry find(String path) throws DataKitException {
