@@ -42,7 +42,7 @@ final class TransactionDir extends DirNode {
                     return conflicts.isEmpty() ? "" : String.join("\n", conflicts) + "\n";
                 }),
                 new TextFile(ctx, "origin", childKey("origin"), () -> tx.origin() == null ? "" : tx.origin().name() + "\n"),
-                new DiffDir(ctx, childKey("diff"), this::currentTree)));
+                new DiffDir(ctx, childKey("diff"), tx::writeTree)));
         Transaction.MergeState m = tx.mergeState();
         if (m != null) {
             out.add(new GitTreeDir(ctx, "ours", childKey("ours"), m.ours()));
@@ -55,16 +55,6 @@ final class TransactionDir extends DirNode {
             }));
         }
         return out;
-    }
-
-    private ObjectId currentTree() throws dockyard.datakit.store.DataKitException {
-        try (var ins = ctx.store().newInserter()) {
-            ObjectId t = tx.work().write(ins);
-            ins.flush();
-            return t;
-        } catch (java.io.IOException e) {
-            throw new dockyard.datakit.store.DataKitException(dockyard.datakit.store.DataKitException.Kind.IO, e.getMessage(), e);
-        }
     }
 
     private String control(String command) throws P9Error {

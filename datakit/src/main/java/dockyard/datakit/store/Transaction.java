@@ -89,13 +89,7 @@ public final class Transaction {
     public synchronized List<String> merge(ObjectId commit) throws DataKitException {
         checkOpen();
         CommitInfo theirs = store.commitInfo(commit);
-        ObjectId ours;
-        try (ObjectInserter ins = store.newInserter()) {
-            ours = work.write(ins);
-            ins.flush();
-        } catch (IOException e) {
-            throw new DataKitException(Kind.IO, e.getMessage(), e);
-        }
+        ObjectId ours = writeTree();
         ObjectId base = parents.isEmpty() ? null : store.treeOf(mergeBase(parents.getFirst(), commit));
         MergeResult r = store.mergeTrees(base, ours, theirs.tree());
         work = WorkTree.of(store, r.tree());
@@ -122,17 +116,25 @@ public final class Transaction {
         checkOpen();
         if (!conflicts.isEmpty())
             throw new DataKitException(Kind.CONFLICT, "cannot commit: unresolved conflicts in " + String.join(", ", conflicts));
-        ObjectId tree;
-        try (ObjectInserter ins = store.newInserter()) {
-            tree = work.write(ins);
-            ins.flush();
-        } catch (IOException e) {
-            throw new DataKitException(Kind.IO, e.getMessage(), e);
-        }
+        ObjectId tree = writeTree();
         String msg = message.isBlank() ? "Transaction " + name : message;
         ObjectId id = store.commit(branch, tree, List.copyOf(parents), msg);
         finished = true;
         return id;
+    }
+
+    /**
+     * Stores the work tree's changed objects and returns its root tree id (null when empty). The
+     * objects stay unreferenced until a commit names them; git gc prunes them otherwise.
+     */
+    public synchronized ObjectId writeTree() throws DataKitException {
+        try (ObjectInserter ins = store.newInserter()) {
+            ObjectId tree = work.write(ins);
+            ins.flush();
+            return tree;
+        } catch (IOException e) {
+            throw new DataKitException(Kind.IO, e.getMessage(), e);
+        }
     }
 
     /** Abandons the transaction; nothing was written. */
