@@ -1,9 +1,16 @@
 #!/usr/bin/env bash
-# DataKit commits/s (1 and 8 writers) and commit/watch latency over 9P on loopback, against
-# command-line git making the same commits in the same run.  usage: bench/datakit.sh [SECONDS]
+# DataKit over 9P on loopback against command-line git in the same run (see bench/README.md):
+#   a. commits/s, 1 and 8 writers (one connection each, one small file per transaction, one branch),
+#      fsync on and off; anchors: git plumbing (hash-object, mktree, commit-tree, update-ref) with
+#      and without fsync, and git fast-import
+#   b. p50/p99 of the ctl commit write, and of commit -> a blocked head.live reader seeing the new
+#      head (goal: under 5 ms); the steps of a transaction and one bare 9P round trip
+#   c. the server JVM's peak RSS, live heap and CPU
+# usage: bench/datakit.sh [--seconds S] [--warmup S] [--server-warmup S] [--samples N] [--writers N] [--fast-import N]
+# env:   BENCH_BUILD=0 skips the build check; SERVER_JVM_ARGS adds JVM options to the server process
+#        (e.g. "-XX:StartFlightRecording=filename=/tmp/dk.jfr,settings=profile")
 set -euo pipefail
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-. "$ROOT/bin/jdk.sh"
-cd "$ROOT"
-./mvnw -q -B -DskipTests package >&2
-exec "$JAVA_HOME/bin/java" -Dbench.seconds="${1:-4}" -cp "datakit/target/test-classes:cli/target/lib/*" dockyard.datakit.bench.CommitBench
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+. bench/lib.sh
+command -v git >/dev/null || { echo "bench: git is not installed" >&2; exit 1; }
+exec "$JAVA_HOME/bin/java" -cp "$BENCH_CP" -Dbench.serverJvmArgs="${SERVER_JVM_ARGS:-}" dockyard.datakit.bench.DataKitBench "$@"

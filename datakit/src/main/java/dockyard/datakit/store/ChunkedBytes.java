@@ -67,7 +67,7 @@ final class ChunkedBytes {
             while (chunks.size() > keep) chunks.removeLast();
             int tail = (int) (length % CHUNK);
             // bytes past the new end must read as zeros if the file grows again
-            if (tail != 0) java.util.Arrays.fill(chunks.getLast(), tail, CHUNK, (byte) 0);
+            if (tail != 0) java.util.Arrays.fill(chunks.getLast(), tail, chunks.getLast().length, (byte) 0);
         }
         size = length;
     }
@@ -89,7 +89,22 @@ final class ChunkedBytes {
         return new SequenceInputStream(Collections.enumeration(parts));
     }
 
+    /**
+     * Makes room for {@code end} bytes. Every chunk but the last is full-size; the last grows by
+     * doubling, so a 3-byte file costs 64 bytes, not a zeroed 1 MiB.
+     */
     private void ensureChunks(long end) {
-        while ((long) chunks.size() * CHUNK < end) chunks.add(new byte[CHUNK]);
+        if (end == 0) return;
+        int last = (int) ((end - 1) / CHUNK);
+        for (int i = Math.max(0, chunks.size() - 1); i <= last; i++) {
+            int need = i < last ? CHUNK : (int) (end - (long) last * CHUNK);
+            if (i == chunks.size()) chunks.add(new byte[i < last ? CHUNK : grow(0, need)]);
+            else if (chunks.get(i).length < need)
+                chunks.set(i, java.util.Arrays.copyOf(chunks.get(i), i < last ? CHUNK : grow(chunks.get(i).length, need)));
+        }
+    }
+
+    private static int grow(int have, int need) {
+        return (int) Math.min(CHUNK, Math.max(need, Math.max(64, 2L * have)));
     }
 }

