@@ -381,21 +381,6 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** The commits reachable from {@code from}, newest first, at most {@code max}. */
-    public List<CommitInfo> log(ObjectId from, int max) throws DataKitException {
-        List<CommitInfo> out = new ArrayList<>();
-        try (RevWalk rw = new RevWalk(repo)) {
-            rw.markStart(rw.parseCommit(from));
-            for (RevCommit c : rw) {
-                if (out.size() >= max) break;
-                out.add(commitInfo(c.getId()));
-            }
-        } catch (IOException e) {
-            throw new DataKitException(Kind.IO, e.getMessage(), e);
-        }
-        return out;
-    }
-
     // ---------------------------------------------------------------- objects
 
     public byte[] readBlob(ObjectId id) throws DataKitException {
