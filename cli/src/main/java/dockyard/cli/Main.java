@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/dockyard <kit> <verb>}: one front door for every kit. */
 @Command(name = "dockyard", mixinStandardHelpOptions = true, version = "dockyard 0.1.0",
         description = "Docker's open-source kits rebuilt in Java.",
-        subcommands = {UpCommand.class, DataKitCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, DataKitCommand.class, RuncCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
@@ -14,6 +14,8 @@ public final class Main implements Runnable {
 
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // runc accepts e.g. `--root state`; a value that is also a verb name is still a value
+        cl.setAllowSubcommandsAsOptionParameters(true);
         // Errors a user can act on are one line on stderr, not a stack trace.
         cl.setExecutionExceptionHandler((e, cmd, parse) -> {
             cmd.getErr().println("dockyard: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

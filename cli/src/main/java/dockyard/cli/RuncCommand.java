@@ -1,0 +1,473 @@
+package dockyard.cli;
+
+import dockyard.linux.Signal;
+import dockyard.runc.OciRuntime;
+import dockyard.runc.OciState;
+import dockyard.runc.RuntimeError;
+import dockyard.runc.Stdio;
+import dockyard.runc.spec.DefaultSpec;
+import dockyard.runc.spec.Spec;
+import dockyard.runc.spec.SpecLoader;
+import dockyard.runc.state.ContainerState;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ParentCommand;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code dockyard runc VERB}: runc's command line (verbs, flags, exit codes, state JSON) over
+ * {@link OciRuntime}, so tools that drive runc can drive this one (see bin/dockyard-runc).
+ */
+@Command(name = "runc", description = "An OCI runtime: run containers from OCI bundles, with runc's verbs and flags.",
+        subcommands = {RuncCommand.SpecCmd.class, RuncCommand.Create.class, RuncCommand.Start.class, RuncCommand.Run.class,
+                RuncCommand.State.class, RuncCommand.Kill.class, RuncCommand.Delete.class, RuncCommand.Exec.class,
+                RuncCommand.ListCmd.class, RuncCommand.Ps.class, RuncCommand.Pause.class, RuncCommand.Resume.class,
+                RuncCommand.Events.class, RuncDaemon.class})
+final class RuncCommand implements Runnable {
+    static final String DEFAULT_ROOT = "/run/dockyard-runc";
+
+    @Option(names = "--root", description = "Root directory for container state. Default: " + DEFAULT_ROOT)
+    Path root = Path.of(DEFAULT_ROOT);
+
+    @Option(names = "--log", description = "Also write errors and warnings to this file.")
+    Path log;
+
+    @Option(names = "--log-format", description = "Log format: text or json. Default: text")
+    String logFormat = "text";
+
+    @Option(names = "--debug", description = "Log warnings to stderr too.")
+    boolean debug;
+
+    @Option(names = "--systemd-cgroup", description = "Not supported: cgroups are managed through cgroupfs.")
+    boolean systemdCgroup;
+
+    @Option(names = "--rootless", description = "Accepted for compatibility (auto, true or false); rootless mode is not supported.")
+    String rootless;
+
+    @Option(names = "--criu", hidden = true)
+    String criu;
+
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+
+    /** Set by the resident daemon: helpers run in the client's process instead of as children of this JVM. */
+    final java.util.function.Function<Path, dockyard.runc.HelperSession.Launcher> launchers;
+
+    RuncCommand() {
+        this(null);
+    }
+
+    RuncCommand(java.util.function.Function<Path, dockyard.runc.HelperSession.Launcher> launchers) {
+        this.launchers = launchers;
+    }
+
+    java.io.PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    java.io.PrintWriter err() {
+        return spec.commandLine().getErr();
+    }
+
+    OciRuntime runtime() {
+        if (systemdCgroup) throw new RuntimeError("--systemd-cgroup is not supported; use cgroupfs paths");
+        if (!"text".equals(logFormat) && !"json".equals(logFormat)) throw new RuntimeError("invalid log format \"" + logFormat + "\" (text or json)");
+        Path r = abs(root);
+        return launchers == null ? new OciRuntime(r, Stdio.inherit(), this::warn) : new OciRuntime(r, this::warn, launchers.apply(r));
+    }
+
+    void warn(String message) {
+        if (debug || log == null) {
+            err().println("dockyard runc: warning: " + message);
+            err().flush();
+        }
+        writeLog("warning", message);
+    }
+
+    /** runc's --log: one line per message, JSON when --log-format json (what containerd reads back). */
+    void writeLog(String level, String message) {
+        if (log == null) return;
+        String line;
+        if ("json".equals(logFormat)) {
+            Map<String, String> m = new LinkedHashMap<>();
+            m.put("level", level);
+            m.put("msg", message);
+            m.put("time", Instant.now().toString());
+            line = SpecLoader.toCompactJson(m);
+        } else {
+            line = "time=\"" + Instant.now() + "\" level=" + level + " msg=\"" + message.replace("\"", "\\\"") + "\"";
+        }
+        try {
+            Files.writeString(abs(log), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            err().println("dockyard runc: cannot write log " + log + ": " + e.getMessage());
+        }
+    }
+
+    /** Runs a verb; a RuntimeError becomes runc's one-line message and exit status 1. */
+    int guard(Callable<Integer> body) throws Exception {
+        try {
+            return body.call();
+        } catch (RuntimeError | IOException e) {
+            writeLog("error", e.getMessage());
+            throw e;
+        }
+    }
+
+    /** The caller's working directory: this process's, or the daemon client's. */
+    Path cwd = Path.of("").toAbsolutePath();
+
+    /** Relative paths on the command line are the caller's, not the daemon's. */
+    Path abs(Path p) {
+        return p == null ? null : cwd.resolve(p).normalize();
+    }
+
+    Path bundleOrCwd(Path bundle) {
+        return bundle == null ? cwd : abs(bundle);
+    }
+
+    @Command(name = "spec", description = "Write a new config.json (a shell in ./rootfs) into the bundle directory.")
+    static final class SpecCmd implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = {"-b", "--bundle"}, description = "Bundle directory. Default: the current directory.") Path bundle;
+        @Option(names = "--rootless", description = "Not supported.") boolean rootless;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                if (rootless) throw new RuntimeError("rootless specs are not supported");
+                Path file = parent.bundleOrCwd(bundle).resolve(SpecLoader.CONFIG);
+                if (Files.exists(file)) throw new RuntimeError("File " + SpecLoader.CONFIG + " exists. Remove it first.");
+                Files.writeString(file, SpecLoader.toJson(DefaultSpec.create()) + "\n");
+                return 0;
+            });
+        }
+    }
+
+    abstract static class CreateLike implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = {"-b", "--bundle"}, description = "Bundle directory. Default: the current directory.") Path bundle;
+        @Option(names = "--console-socket", description = "Unix socket that receives the pty master (SCM_RIGHTS) when process.terminal is true.") Path consoleSocket;
+        @Option(names = "--pid-file", description = "Write the container process's pid here.") Path pidFile;
+        @Option(names = "--no-pivot", description = "Accepted; pivot_root is always used.") boolean noPivot;
+        @Option(names = "--no-new-keyring", description = "Accepted; no session keyring is created.") boolean noNewKeyring;
+        @Option(names = "--preserve-fds", description = "Not supported (must be 0).") int preserveFds;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        OciRuntime.CreateOptions options(boolean detach) {
+            if (preserveFds != 0) throw new RuntimeError("--preserve-fds is not supported");
+            return new OciRuntime.CreateOptions(parent.abs(consoleSocket), parent.abs(pidFile), detach);
+        }
+    }
+
+    @Command(name = "create", description = "Create a container; its process waits until `start`.")
+    static final class Create extends CreateLike {
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                parent.runtime().create(id, parent.bundleOrCwd(bundle), options(false));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "run", description = "Create and start a container; waits for it and returns its exit code unless --detach.")
+    static final class Run extends CreateLike {
+        @Option(names = {"-d", "--detach"}, description = "Return once the process has started.") boolean detach;
+        @Option(names = "--keep", description = "Keep the container's state after it exits (not supported).") boolean keep;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> parent.runtime().run(id, parent.bundleOrCwd(bundle), options(detach)));
+        }
+    }
+
+    @Command(name = "start", description = "Start a created container.")
+    static final class Start implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                parent.runtime().start(id);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "state", description = "Print the container's state as OCI state JSON.")
+    static final class State implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                parent.out().println(SpecLoader.toJson(parent.runtime().state(id)));
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "kill", description = "Send a signal (default SIGTERM) to the container's init process.")
+    static final class Kill implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = {"-a", "--all"}, description = "Signal every process in the container.") boolean all;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+        @Parameters(index = "1", arity = "0..1", paramLabel = "SIGNAL") String signal = "SIGTERM";
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                int sig;
+                try {
+                    sig = Signal.parse(signal);
+                } catch (IllegalArgumentException e) {
+                    throw new RuntimeError(e.getMessage());
+                }
+                parent.runtime().kill(id, sig, all);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "delete", description = "Delete a stopped (or, with --force, any) container and what it holds.")
+    static final class Delete implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = {"-f", "--force"}, description = "Kill the container first if it is running.") boolean force;
+        @Parameters(arity = "1..*", paramLabel = "CONTAINER_ID") List<String> ids;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                OciRuntime rt = parent.runtime();
+                for (String id : ids) rt.delete(id, force);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "exec", description = "Run another process in a running container.")
+    static final class Exec implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = {"-p", "--process"}, description = "A process.json with the process to run.") Path process;
+        @Option(names = {"-t", "--tty"}, description = "Allocate a pty.") boolean tty;
+        @Option(names = {"-d", "--detach"}, description = "Do not wait for the process.") boolean detach;
+        @Option(names = "--console-socket", description = "Unix socket that receives the pty master.") Path consoleSocket;
+        @Option(names = "--pid-file", description = "Write the process's pid here.") Path pidFile;
+        @Option(names = {"-e", "--env"}, description = "Set an environment variable (KEY=VALUE).") List<String> env = new ArrayList<>();
+        @Option(names = "--cwd", description = "Working directory in the container.") String cwd;
+        @Option(names = {"-u", "--user"}, description = "UID[:GID].") String user;
+        @Option(names = {"-g", "--additional-gids"}, description = "Additional group id.") List<Long> additionalGids = new ArrayList<>();
+        @Option(names = {"-c", "--cap"}, description = "Add a capability to the bounding, effective, permitted and ambient sets.") List<String> caps = new ArrayList<>();
+        @Option(names = "--no-new-privs", description = "Set no_new_privs for the process.") boolean noNewPrivs;
+        @Option(names = "--apparmor", description = "Ignored: AppArmor is not supported.") String apparmor;
+        @Option(names = "--process-label", description = "Ignored: SELinux is not supported.") String processLabel;
+        @Option(names = "--preserve-fds", description = "Not supported (must be 0).") int preserveFds;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+        @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                OciRuntime rt = parent.runtime();
+                if (preserveFds != 0) throw new RuntimeError("--preserve-fds is not supported");
+                Spec.Process p;
+                if (process != null) {
+                    Path file = parent.abs(process);
+                    if (!Files.isRegularFile(file)) throw new RuntimeError("process file " + file + " does not exist");
+                    p = SpecLoader.parseProcess(Files.readAllBytes(file), file.toString());
+                } else {
+                    if (command.isEmpty()) throw new RuntimeError("exec: a command to run is required (or --process)");
+                    ContainerState st = rt.store().load(id);
+                    p = fromFlags(st.config().process());
+                }
+                return rt.exec(id, new OciRuntime.ExecOptions(p, parent.abs(consoleSocket), parent.abs(pidFile), detach));
+            });
+        }
+
+        /** runc's exec flags applied to the container's own process settings. */
+        private Spec.Process fromFlags(Spec.Process base) {
+            List<String> envs = new ArrayList<>(base.env() == null ? List.of() : base.env());
+            for (String e : env) {
+                String key = e.contains("=") ? e.substring(0, e.indexOf('=')) : e;
+                envs.removeIf(x -> x.startsWith(key + "="));
+                envs.add(e);
+            }
+            Spec.User u = base.user();
+            if (user != null) {
+                String[] parts = user.split(":", 2);
+                try {
+                    u = new Spec.User(Long.parseLong(parts[0]), parts.length > 1 ? Long.parseLong(parts[1]) : 0, u.umask(), null, null);
+                } catch (NumberFormatException e) {
+                    throw new RuntimeError("--user \"" + user + "\": want numeric UID[:GID]");
+                }
+            }
+            if (!additionalGids.isEmpty()) u = new Spec.User(u.uid(), u.gid(), u.umask(), additionalGids, null);
+            Spec.Capabilities c = base.capabilities();
+            if (!caps.isEmpty()) {
+                c = new Spec.Capabilities(plus(c == null ? null : c.bounding(), caps), plus(c == null ? null : c.effective(), caps),
+                        c == null ? null : c.inheritable(), plus(c == null ? null : c.permitted(), caps), plus(c == null ? null : c.ambient(), caps));
+            }
+            return new Spec.Process(tty, base.consoleSize(), u, command, null, envs, cwd == null ? base.cwd() : cwd, c,
+                    base.rlimits(), noNewPrivs || base.isNoNewPrivileges(), null, null, null);
+        }
+
+        private static List<String> plus(List<String> base, List<String> add) {
+            List<String> out = new ArrayList<>(base == null ? List.of() : base);
+            for (String a : add) if (!out.contains(a)) out.add(a);
+            return out;
+        }
+    }
+
+    @Command(name = "list", description = "List the containers under --root.")
+    static final class ListCmd implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = {"-f", "--format"}, description = "table or json. Default: table") String format = "table";
+        @Option(names = {"-q", "--quiet"}, description = "Print only the ids.") boolean quiet;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                List<OciState> all = parent.runtime().list();
+                java.io.PrintWriter out = parent.out();
+                if (quiet) {
+                    all.forEach(s -> out.println(s.id()));
+                } else if ("json".equals(format)) {
+                    out.println(SpecLoader.toCompactJson(all));
+                } else if ("table".equals(format)) {
+                    List<String[]> rows = new ArrayList<>();
+                    rows.add(new String[] {"ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER"});
+                    for (OciState s : all) {
+                        rows.add(new String[] {s.id(), Integer.toString(s.pid()), s.status(), s.bundle(), localTime(s.created()), s.owner().isEmpty() ? "root" : s.owner()});
+                    }
+                    printTable(out, rows);
+                } else {
+                    throw new RuntimeError("invalid format option \"" + format + "\"");
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "ps", description = "List the processes in a container (json: their pids).")
+    static final class Ps implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = {"-f", "--format"}, description = "table or json. Default: table") String format = "table";
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+        @Parameters(index = "1..*", paramLabel = "PS_ARGS") List<String> psArgs = new ArrayList<>();
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                List<Integer> pids = parent.runtime().ps(id);
+                if ("json".equals(format)) {
+                    parent.out().println(SpecLoader.toCompactJson(pids));
+                    return 0;
+                }
+                if (!"table".equals(format)) throw new RuntimeError("invalid format option \"" + format + "\"");
+                // Like runc: run the host's ps and keep the header plus the container's rows.
+                List<String> cmd = new ArrayList<>(List.of("ps"));
+                cmd.addAll(psArgs.isEmpty() ? List.of("-ef") : psArgs);
+                Process ps = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+                List<String> lines = new String(ps.getInputStream().readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+                if (ps.waitFor() != 0 || lines.isEmpty()) throw new RuntimeError("ps failed: " + String.join("\n", lines));
+                int pidCol = List.of(lines.getFirst().trim().split("\\s+")).indexOf("PID");
+                if (pidCol < 0) throw new RuntimeError("couldn't find PID field in ps output");
+                parent.out().println(lines.getFirst());
+                for (String l : lines.subList(1, lines.size())) {
+                    String[] f = l.trim().split("\\s+");
+                    if (f.length > pidCol && pids.contains(Integer.parseInt(f[pidCol]))) parent.out().println(l);
+                }
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "pause", description = "Freeze every process in the container.")
+    static final class Pause implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                parent.runtime().pause(id);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "resume", description = "Thaw a paused container.")
+    static final class Resume implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                parent.runtime().resume(id);
+                return 0;
+            });
+        }
+    }
+
+    @Command(name = "events", description = "Print the container's resource usage as JSON events (every --interval, or once with --stats).")
+    static final class Events implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = "--stats", description = "Print one stats event and exit.") boolean stats;
+        @Option(names = "--interval", description = "Time between events, e.g. 5s or 500ms. Default: 5s") String interval = "5s";
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                OciRuntime rt = parent.runtime();
+                long millis = parseInterval(interval);
+                do {
+                    parent.out().println(SpecLoader.toCompactJson(rt.stats(id)));
+                    parent.out().flush();
+                    if (stats) break;
+                    Thread.sleep(millis);
+                } while (true);
+                return 0;
+            });
+        }
+
+        static long parseInterval(String s) {
+            try {
+                if (s.endsWith("ms")) return Long.parseLong(s.substring(0, s.length() - 2));
+                if (s.endsWith("s")) return (long) (Double.parseDouble(s.substring(0, s.length() - 1)) * 1000);
+                if (s.endsWith("m")) return Long.parseLong(s.substring(0, s.length() - 1)) * 60_000;
+            } catch (NumberFormatException e) {
+                // fall through
+            }
+            throw new RuntimeError("invalid --interval \"" + s + "\" (e.g. 5s, 500ms)");
+        }
+    }
+
+    static String localTime(String iso) {
+        try {
+            return DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(Instant.parse(iso).atZone(ZoneId.systemDefault()).toOffsetDateTime());
+        } catch (RuntimeException e) {
+            return iso;
+        }
+    }
+
+    static void printTable(java.io.PrintWriter out, List<String[]> rows) {
+        int[] w = new int[rows.getFirst().length];
+        for (String[] r : rows) for (int i = 0; i < r.length; i++) w[i] = Math.max(w[i], r[i].length());
+        for (String[] r : rows) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < r.length; i++) {
+                sb.append(r[i]);
+                if (i < r.length - 1) sb.append(" ".repeat(w[i] - r[i].length() + 3));
+            }
+            out.println(sb);
+        }
+    }
+}

@@ -1,0 +1,2323 @@
+/*
+ * dockyard-nsexec: carries out a container plan prepared by dockyard.runc (runc/README.md has the
+ * plan format, every directive and the control protocol).
+ *
+ * Two processes take part:
+ *
+ *   helper (parent)  parses the plan, talks to the runtime on the notify socket, joins the cgroups
+ *                    and the existing namespaces, clones the child into the new ones, writes its
+ *                    id maps, relays the child's errors and readiness to the runtime and, in run and
+ *                    exec mode, waits for the container process (pty relay, signal forwarding).
+ *   child            becomes the container process: mounts, pivot_root, process attributes, exec.
+ *
+ * They talk over a SOCK_SEQPACKET socketpair ("sync"), one message per packet, its first byte
+ * saying what it is. The child's end is close-on-exec, so end-of-file after "ready" means the exec
+ * succeeded.
+ *
+ * Error handling: every function that can fail fills a struct err ("what: strerror") and returns
+ * -1; the parent reports it once (die), the child hands it to the parent (child_exit). The child
+ * leaves fds open on its error paths because it _exits right after.
+ *
+ * Build: gcc -static -O2 -Wall -Wextra -Werror -o dockyard-nsexec nsexec.c
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <sys/types.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <linux/capability.h>
+#include <linux/filter.h>
+#include <linux/openat2.h>
+#include <linux/seccomp.h>
+
+#define PLAN_MAX (1u << 20)      /* largest plan file accepted */
+#define PLAN_ARG_MAX (64u << 10) /* largest single argument (a 4096-instruction BPF program in hex) */
+#define MSG_MAX 4096             /* error messages, protocol lines */
+#define ID_MAP_MAX 4096          /* the kernel takes an id map in one write of less than a page */
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Appends a zeroed element to the dynamic array ARR holding CNT elements; evaluates to a pointer
+ * to it, or NULL when memory runs out (ARR and CNT are then unchanged). */
+#define APPEND(arr, cnt) __extension__({                                        \
+	__typeof__(arr) grown_ = realloc((arr), ((cnt) + 1) * sizeof *(arr));    \
+	if (grown_) {                                                            \
+		memset(&grown_[(cnt)], 0, sizeof *grown_);                       \
+		(arr) = grown_;                                                  \
+	}                                                                        \
+	grown_ ? &grown_[(cnt)++] : NULL;                                        \
+})
+
+/* ------------------------------------------------------------------------------------------ */
+/* Errors                                                                                     */
+
+struct err {
+	char msg[MSG_MAX];
+};
+
+/* Records "WHAT: strerror(ERRNUM)" (just WHAT when ERRNUM is 0) and returns -1, so that callers
+ * can write `return fail(e, errno, ...)`. */
+__attribute__((format(printf, 3, 4))) static int fail(struct err *e, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	va_end(ap);
+	if (errnum != 0 && n >= 0 && (size_t)n < sizeof e->msg)
+		snprintf(e->msg + n, sizeof e->msg - (size_t)n, ": %s", strerror(errnum));
+	return -1;
+}
+
+/* close() errors on the sockets, pipes and O_PATH fds closed here carry nothing we could act on. */
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		(void)close(*fd);
+	*fd = -1;
+}
+
+static int write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Writes DATA to an existing file in one write(2) where it fits: id maps and cgroup.procs
+ * insist on that. */
+static int write_file(const char *path, const char *data, size_t len, struct err *e)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(e, errno, "write %s", path);
+	if (write_all(fd, data, len) < 0) {
+		int saved = errno;
+		close_fd(&fd);
+		return fail(e, saved, "write %s", path);
+	}
+	if (close(fd) < 0)
+		return fail(e, errno, "write %s", path);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* The plan                                                                                   */
+
+enum mode { MODE_UNSET, MODE_CREATE, MODE_RUN, MODE_EXEC };
+
+/* Namespace kinds in the order they are joined: user first (it grants the capabilities the
+ * other joins need when the target namespaces belong to it), mount last (it needs
+ * CAP_SYS_CHROOT there and moves our root). */
+enum ns_kind { NS_USER, NS_PID, NS_UTS, NS_IPC, NS_NET, NS_CGROUP, NS_TIME, NS_MOUNT, NS_KINDS };
+
+static const struct {
+	const char *name;
+	int flag;
+} ns_table[NS_KINDS] = {
+	[NS_USER] = { "user", CLONE_NEWUSER },	 [NS_PID] = { "pid", CLONE_NEWPID },
+	[NS_UTS] = { "uts", CLONE_NEWUTS },	 [NS_IPC] = { "ipc", CLONE_NEWIPC },
+	[NS_NET] = { "net", CLONE_NEWNET },	 [NS_CGROUP] = { "cgroup", CLONE_NEWCGROUP },
+	[NS_TIME] = { "time", CLONE_NEWTIME },	 [NS_MOUNT] = { "mount", CLONE_NEWNS },
+};
+
+enum hook_phase { HOOK_CREATE_CONTAINER, HOOK_START_CONTAINER };
+static const char *const hook_phase_names[] = {
+	[HOOK_CREATE_CONTAINER] = "createContainer",
+	[HOOK_START_CONTAINER] = "startContainer",
+};
+
+enum cap_set { CAPS_BOUNDING, CAPS_PERMITTED, CAPS_EFFECTIVE, CAPS_INHERITABLE, CAPS_AMBIENT, CAPS_SETS };
+
+struct mount_spec {
+	const char *src, *dest, *type, *data;
+	unsigned long flags, propflags;
+};
+
+struct device_spec {
+	const char *path;
+	mode_t type; /* S_IFCHR, S_IFBLK or S_IFIFO */
+	dev_t dev;
+	mode_t mode;
+	uid_t uid;
+	gid_t gid;
+};
+
+struct link_spec {
+	const char *target, *path;
+};
+
+struct sysctl_spec {
+	const char *key, *value;
+};
+
+struct rlimit_spec {
+	int resource;
+	struct rlimit limit;
+};
+
+struct hook_spec {
+	enum hook_phase phase;
+	const char *path;
+	unsigned timeout; /* seconds, 0 = none */
+	char **argv, **envp;
+};
+
+struct id_map {
+	char text[ID_MAP_MAX];
+	size_t len;
+};
+
+/* Everything the plan says. Strings point into the plan buffer, which lives as long as the
+ * process. */
+struct plan {
+	enum mode mode;
+	const char *notify, *fifo, *rootfs, *hostname, *domainname, *cwd, *console_socket;
+	const char *state_prefix, *state_suffix;
+	bool sync_hooks, readonly_rootfs, no_new_privs, detach;
+	bool has_ns[NS_KINDS];
+	const char *ns_path[NS_KINDS]; /* NULL: a new namespace */
+	struct id_map uidmap, gidmap;
+	bool has_propagation;
+	unsigned long rootfs_propagation;
+	struct mount_spec *mounts;
+	size_t nmounts;
+	struct device_spec *devices;
+	size_t ndevices;
+	struct link_spec *links;
+	size_t nlinks;
+	struct sysctl_spec *sysctls;
+	size_t nsysctls;
+	struct rlimit_spec *rlimits;
+	size_t nrlimits;
+	struct hook_spec *hooks;
+	size_t nhooks;
+	const char **cgroups;
+	size_t ncgroups;
+	const char **masks;
+	size_t nmasks;
+	const char **readonly;
+	size_t nreadonly;
+	bool has_user;
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	size_t ngroups;
+	bool has_umask;
+	mode_t umask;
+	bool has_oom;
+	int oom_score_adj;
+	bool has_caps;
+	uint64_t caps[CAPS_SETS];
+	struct sock_filter *seccomp;
+	size_t nseccomp;
+	bool has_terminal;
+	unsigned short rows, cols;
+	char **env; /* NULL-terminated */
+	size_t nenv;
+	char **args; /* NULL-terminated */
+	size_t nargs;
+};
+
+/* ------------------------------------------------------------------------------------------ */
+/* Plan parsing                                                                               */
+
+/* One directive: its keyword and NUL-terminated arguments. */
+struct line {
+	const char *keyword;
+	char **arg;
+	size_t argc;
+};
+
+/* Parses the whole of S as an unsigned number in BASE (hexadecimal may start with 0x), at most MAX. */
+static int parse_num(const char *s, unsigned base, unsigned long long max, unsigned long long *out, struct err *e)
+{
+	const char *p = s;
+	unsigned long long v = 0;
+	if (base == 16 && p[0] == '0' && (p[1] == 'x' || p[1] == 'X'))
+		p += 2;
+	if (*p == '\0')
+		return fail(e, 0, "bad number \"%s\"", s);
+	for (; *p; p++) {
+		unsigned d;
+		if (*p >= '0' && *p <= '9')
+			d = (unsigned)(*p - '0');
+		else if (*p >= 'a' && *p <= 'f')
+			d = (unsigned)(*p - 'a') + 10;
+		else if (*p >= 'A' && *p <= 'F')
+			d = (unsigned)(*p - 'A') + 10;
+		else
+			return fail(e, 0, "bad number \"%s\"", s);
+		if (d >= base || v > (max - d) / base)
+			return fail(e, 0, "bad number \"%s\"", s);
+		v = v * base + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* Copies N argument pointers into a fresh NULL-terminated vector. */
+static char **copy_vector(char **src, size_t n, struct err *e)
+{
+	char **v = calloc(n + 1, sizeof *v);
+	if (!v) {
+		fail(e, ENOMEM, "arguments");
+		return NULL;
+	}
+	memcpy(v, src, n * sizeof *v);
+	return v;
+}
+
+static int h_mode(struct plan *p, const struct line *l, struct err *e)
+{
+	static const char *const names[] = { [MODE_CREATE] = "create", [MODE_RUN] = "run", [MODE_EXEC] = "exec" };
+	for (unsigned m = MODE_CREATE; m <= MODE_EXEC; m++) {
+		if (strcmp(l->arg[0], names[m]) == 0) {
+			p->mode = (enum mode)m;
+			return 0;
+		}
+	}
+	return fail(e, 0, "unknown mode \"%s\"", l->arg[0]);
+}
+
+static int h_ns(struct plan *p, const struct line *l, struct err *e)
+{
+	for (unsigned k = 0; k < NS_KINDS; k++) {
+		if (strcmp(l->arg[0], ns_table[k].name) != 0)
+			continue;
+		if (p->has_ns[k])
+			return fail(e, 0, "%s namespace given twice", ns_table[k].name);
+		if (l->argc > 1 && l->arg[1][0] == '\0')
+			return fail(e, 0, "empty path");
+		p->has_ns[k] = true;
+		p->ns_path[k] = l->argc > 1 ? l->arg[1] : NULL;
+		return 0;
+	}
+	return fail(e, 0, "unknown namespace type \"%s\"", l->arg[0]);
+}
+
+static int append_id_map(struct id_map *m, const struct line *l, struct err *e)
+{
+	unsigned long long v[3];
+	for (int i = 0; i < 3; i++)
+		if (parse_num(l->arg[i], 10, UINT32_MAX, &v[i], e) < 0)
+			return -1;
+	int n = snprintf(m->text + m->len, sizeof m->text - m->len, "%llu %llu %llu\n", v[0], v[1], v[2]);
+	if (n < 0 || (size_t)n >= sizeof m->text - m->len)
+		return fail(e, 0, "too many id mappings");
+	m->len += (size_t)n;
+	return 0;
+}
+
+static int h_uidmap(struct plan *p, const struct line *l, struct err *e)
+{
+	return append_id_map(&p->uidmap, l, e);
+}
+
+static int h_gidmap(struct plan *p, const struct line *l, struct err *e)
+{
+	return append_id_map(&p->gidmap, l, e);
+}
+
+static int append_path(const char ***paths, size_t *n, const char *path, struct err *e)
+{
+	const char **slot = APPEND(*paths, *n);
+	if (!slot)
+		return fail(e, ENOMEM, "plan");
+	*slot = path;
+	return 0;
+}
+
+static int h_cgroup(struct plan *p, const struct line *l, struct err *e)
+{
+	return append_path(&p->cgroups, &p->ncgroups, l->arg[0], e);
+}
+
+static int h_mask(struct plan *p, const struct line *l, struct err *e)
+{
+	return append_path(&p->masks, &p->nmasks, l->arg[0], e);
+}
+
+static int h_readonly(struct plan *p, const struct line *l, struct err *e)
+{
+	return append_path(&p->readonly, &p->nreadonly, l->arg[0], e);
+}
+
+static int h_propagation(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long v;
+	if (parse_num(l->arg[0], 10, ULONG_MAX, &v, e) < 0)
+		return -1;
+	if (!(v & (MS_SHARED | MS_SLAVE | MS_PRIVATE | MS_UNBINDABLE)))
+		return fail(e, 0, "%s names no propagation type", l->arg[0]);
+	p->has_propagation = true;
+	p->rootfs_propagation = (unsigned long)v;
+	return 0;
+}
+
+static int h_mount(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long flags, propflags;
+	if (parse_num(l->arg[3], 10, ULONG_MAX, &flags, e) < 0 || parse_num(l->arg[4], 10, ULONG_MAX, &propflags, e) < 0)
+		return -1;
+	struct mount_spec *m = APPEND(p->mounts, p->nmounts);
+	if (!m)
+		return fail(e, ENOMEM, "plan");
+	*m = (struct mount_spec){ .src = l->arg[0], .dest = l->arg[1], .type = l->arg[2], .data = l->arg[5],
+				  .flags = (unsigned long)flags, .propflags = (unsigned long)propflags };
+	return 0;
+}
+
+static int h_device(struct plan *p, const struct line *l, struct err *e)
+{
+	static const struct {
+		const char *name;
+		mode_t type;
+	} types[] = { { "c", S_IFCHR }, { "u", S_IFCHR }, { "b", S_IFBLK }, { "p", S_IFIFO } };
+	unsigned long long major, minor, mode, uid, gid;
+	mode_t type = 0;
+	for (size_t i = 0; i < ARRAY_LEN(types); i++)
+		if (strcmp(l->arg[1], types[i].name) == 0)
+			type = types[i].type;
+	if (!type)
+		return fail(e, 0, "unknown device type \"%s\"", l->arg[1]);
+	if (parse_num(l->arg[2], 10, UINT32_MAX, &major, e) < 0 || parse_num(l->arg[3], 10, UINT32_MAX, &minor, e) < 0 ||
+	    parse_num(l->arg[4], 10, 07777, &mode, e) < 0 || parse_num(l->arg[5], 10, UINT32_MAX - 1, &uid, e) < 0 ||
+	    parse_num(l->arg[6], 10, UINT32_MAX - 1, &gid, e) < 0)
+		return -1;
+	struct device_spec *d = APPEND(p->devices, p->ndevices);
+	if (!d)
+		return fail(e, ENOMEM, "plan");
+	*d = (struct device_spec){ .path = l->arg[0], .type = type, .dev = makedev(major, minor),
+				   .mode = (mode_t)mode, .uid = (uid_t)uid, .gid = (gid_t)gid };
+	return 0;
+}
+
+static int h_symlink(struct plan *p, const struct line *l, struct err *e)
+{
+	struct link_spec *s = APPEND(p->links, p->nlinks);
+	if (!s)
+		return fail(e, ENOMEM, "plan");
+	*s = (struct link_spec){ .target = l->arg[0], .path = l->arg[1] };
+	return 0;
+}
+
+static int h_sysctl(struct plan *p, const struct line *l, struct err *e)
+{
+	if (l->arg[0][0] == '\0')
+		return fail(e, 0, "empty key");
+	struct sysctl_spec *s = APPEND(p->sysctls, p->nsysctls);
+	if (!s)
+		return fail(e, ENOMEM, "plan");
+	*s = (struct sysctl_spec){ .key = l->arg[0], .value = l->arg[1] };
+	return 0;
+}
+
+static int h_rlimit(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long resource, soft, hard;
+	if (parse_num(l->arg[0], 10, RLIM_NLIMITS - 1, &resource, e) < 0 ||
+	    parse_num(l->arg[1], 10, UINT64_MAX, &soft, e) < 0 || parse_num(l->arg[2], 10, UINT64_MAX, &hard, e) < 0)
+		return -1;
+	struct rlimit_spec *r = APPEND(p->rlimits, p->nrlimits);
+	if (!r)
+		return fail(e, ENOMEM, "plan");
+	*r = (struct rlimit_spec){ .resource = (int)resource, .limit = { .rlim_cur = soft, .rlim_max = hard } };
+	return 0;
+}
+
+static int h_oom(struct plan *p, const struct line *l, struct err *e)
+{
+	bool negative = l->arg[0][0] == '-';
+	unsigned long long v;
+	if (parse_num(l->arg[0] + negative, 10, 1000, &v, e) < 0)
+		return -1;
+	p->has_oom = true;
+	p->oom_score_adj = negative ? -(int)v : (int)v;
+	return 0;
+}
+
+/* hook PHASE PATH TIMEOUT ARGC ARGS... ENVC ENVS... */
+static int h_hook(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long timeout, argc, envc;
+	enum hook_phase phase;
+	if (strcmp(l->arg[0], hook_phase_names[HOOK_CREATE_CONTAINER]) == 0)
+		phase = HOOK_CREATE_CONTAINER;
+	else if (strcmp(l->arg[0], hook_phase_names[HOOK_START_CONTAINER]) == 0)
+		phase = HOOK_START_CONTAINER;
+	else
+		return fail(e, 0, "unknown hook phase \"%s\" (this helper runs createContainer and startContainer)", l->arg[0]);
+	if (parse_num(l->arg[2], 10, INT_MAX / 1000, &timeout, e) < 0 || parse_num(l->arg[3], 10, l->argc, &argc, e) < 0)
+		return -1;
+	if (l->argc < 5 + argc)
+		return fail(e, 0, "ARGC %llu but only %zu arguments", argc, l->argc);
+	if (parse_num(l->arg[4 + argc], 10, l->argc, &envc, e) < 0)
+		return -1;
+	if (l->argc != 5 + argc + envc)
+		return fail(e, 0, "ARGC %llu and ENVC %llu do not add up to %zu arguments", argc, envc, l->argc);
+	struct hook_spec *h = APPEND(p->hooks, p->nhooks);
+	if (!h)
+		return fail(e, ENOMEM, "plan");
+	h->phase = phase;
+	h->path = l->arg[1];
+	h->timeout = (unsigned)timeout;
+	/* A hook without args still needs an argv[0]: use its path, as execv(3) users expect. */
+	h->argv = argc ? copy_vector(l->arg + 4, argc, e) : copy_vector(l->arg + 1, 1, e);
+	h->envp = copy_vector(l->arg + 5 + argc, envc, e);
+	return h->argv && h->envp ? 0 : -1;
+}
+
+static int h_state(struct plan *p, const struct line *l, struct err *e)
+{
+	(void)e;
+	p->state_prefix = l->arg[0];
+	p->state_suffix = l->arg[1];
+	return 0;
+}
+
+static int h_user(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long uid, gid;
+	if (parse_num(l->arg[0], 10, UINT32_MAX - 1, &uid, e) < 0 || parse_num(l->arg[1], 10, UINT32_MAX - 1, &gid, e) < 0)
+		return -1;
+	p->has_user = true;
+	p->uid = (uid_t)uid;
+	p->gid = (gid_t)gid;
+	p->ngroups = l->argc - 2;
+	p->groups = calloc(p->ngroups + 1, sizeof *p->groups);
+	if (!p->groups)
+		return fail(e, ENOMEM, "plan");
+	for (size_t i = 0; i < p->ngroups; i++) {
+		unsigned long long g;
+		if (parse_num(l->arg[2 + i], 10, UINT32_MAX - 1, &g, e) < 0)
+			return -1;
+		p->groups[i] = (gid_t)g;
+	}
+	return 0;
+}
+
+static int h_umask(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long v;
+	if (parse_num(l->arg[0], 8, 0777, &v, e) < 0)
+		return -1;
+	p->has_umask = true;
+	p->umask = (mode_t)v;
+	return 0;
+}
+
+static int h_caps(struct plan *p, const struct line *l, struct err *e)
+{
+	for (int i = 0; i < CAPS_SETS; i++) {
+		unsigned long long v;
+		if (parse_num(l->arg[i], 16, UINT64_MAX, &v, e) < 0)
+			return -1;
+		p->caps[i] = v;
+	}
+	p->has_caps = true;
+	return 0;
+}
+
+static int hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* The program is the struct sock_filter array as it lies in memory (native byte order), in hex. */
+static int h_seccomp(struct plan *p, const struct line *l, struct err *e)
+{
+	const char *hex = l->arg[0];
+	size_t len = strlen(hex), insns = len / (2 * sizeof(struct sock_filter));
+	if (len == 0 || len % (2 * sizeof(struct sock_filter)) != 0 || insns > BPF_MAXINSNS)
+		return fail(e, 0, "a program is 1 to %d instructions of %zu hex digits", BPF_MAXINSNS,
+			    2 * sizeof(struct sock_filter));
+	p->seccomp = calloc(insns, sizeof *p->seccomp);
+	if (!p->seccomp)
+		return fail(e, ENOMEM, "plan");
+	unsigned char *bytes = (unsigned char *)p->seccomp;
+	for (size_t i = 0; i < len / 2; i++) {
+		int hi = hex_digit(hex[2 * i]), lo = hex_digit(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return fail(e, 0, "not hex at offset %zu", 2 * i);
+		bytes[i] = (unsigned char)(hi << 4 | lo);
+	}
+	p->nseccomp = insns;
+	return 0;
+}
+
+static int h_terminal(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long rows, cols;
+	if (parse_num(l->arg[0], 10, USHRT_MAX, &rows, e) < 0 || parse_num(l->arg[1], 10, USHRT_MAX, &cols, e) < 0)
+		return -1;
+	p->has_terminal = true;
+	p->rows = (unsigned short)rows;
+	p->cols = (unsigned short)cols;
+	return 0;
+}
+
+/* env may be given more than once; each line adds its variables. */
+static int h_env(struct plan *p, const struct line *l, struct err *e)
+{
+	char **env = realloc(p->env, (p->nenv + l->argc + 1) * sizeof *env);
+	if (!env)
+		return fail(e, ENOMEM, "plan");
+	memcpy(env + p->nenv, l->arg, l->argc * sizeof *env);
+	p->nenv += l->argc;
+	env[p->nenv] = NULL;
+	p->env = env;
+	return 0;
+}
+
+static int h_args(struct plan *p, const struct line *l, struct err *e)
+{
+	p->args = copy_vector(l->arg, l->argc, e);
+	p->nargs = l->argc;
+	return p->args ? 0 : -1;
+}
+
+enum directive_kind { SET_FLAG, SET_STRING, CUSTOM };
+
+struct directive {
+	const char *keyword;
+	size_t min_args, max_args;
+	bool repeatable;
+	enum directive_kind kind;
+	size_t field; /* SET_FLAG / SET_STRING: offset of the bool / const char * in struct plan */
+	int (*apply)(struct plan *, const struct line *, struct err *);
+};
+
+#define ANY SIZE_MAX
+#define FLAG(kw, member) { kw, 0, 0, false, SET_FLAG, offsetof(struct plan, member), NULL }
+#define STRING(kw, member) { kw, 1, 1, false, SET_STRING, offsetof(struct plan, member), NULL }
+#define CALL(kw, min, max, repeat, fn) { kw, min, max, repeat, CUSTOM, 0, fn }
+
+static const struct directive directives[] = {
+	CALL("mode", 1, 1, false, h_mode),
+	STRING("notify", notify),
+	STRING("fifo", fifo),
+	CALL("cgroup", 1, 1, true, h_cgroup),
+	CALL("ns", 1, 2, true, h_ns),
+	CALL("uidmap", 3, 3, true, h_uidmap),
+	CALL("gidmap", 3, 3, true, h_gidmap),
+	FLAG("sync-hooks", sync_hooks),
+	STRING("rootfs", rootfs),
+	CALL("rootfs-propagation", 1, 1, false, h_propagation),
+	FLAG("readonly-rootfs", readonly_rootfs),
+	CALL("mount", 6, 6, true, h_mount),
+	CALL("device", 7, 7, true, h_device),
+	CALL("symlink", 2, 2, true, h_symlink),
+	CALL("mask", 1, 1, true, h_mask),
+	CALL("readonly", 1, 1, true, h_readonly),
+	CALL("sysctl", 2, 2, true, h_sysctl),
+	STRING("hostname", hostname),
+	STRING("domainname", domainname),
+	CALL("rlimit", 3, 3, true, h_rlimit),
+	CALL("oom-score-adj", 1, 1, false, h_oom),
+	CALL("hook", 5, ANY, true, h_hook),
+	CALL("state", 2, 2, false, h_state),
+	CALL("user", 2, ANY, false, h_user),
+	CALL("umask", 1, 1, false, h_umask),
+	CALL("caps", 5, 5, false, h_caps),
+	FLAG("no-new-privileges", no_new_privs),
+	CALL("seccomp", 1, 1, false, h_seccomp),
+	CALL("terminal", 2, 2, false, h_terminal),
+	STRING("console-socket", console_socket),
+	STRING("cwd", cwd),
+	CALL("env", 0, ANY, true, h_env),
+	CALL("args", 1, ANY, false, h_args),
+	FLAG("detach", detach), /* beyond the README: run/exec mode, exit 0 right after `started` */
+};
+
+static int apply_directive(struct plan *p, const struct directive *d, const struct line *l, struct err *e)
+{
+	if (l->argc < d->min_args || l->argc > d->max_args) {
+		if (d->min_args == d->max_args)
+			return fail(e, 0, "expected %zu arguments, got %zu", d->min_args, l->argc);
+		return fail(e, 0, "expected at least %zu arguments, got %zu", d->min_args, l->argc);
+	}
+	switch (d->kind) {
+	case SET_FLAG:
+		*(bool *)((char *)p + d->field) = true;
+		return 0;
+	case SET_STRING:
+		*(const char **)((char *)p + d->field) = l->arg[0];
+		return 0;
+	case CUSTOM:
+		break;
+	}
+	return d->apply(p, l, e);
+}
+
+/* Reading position in the plan buffer. */
+struct cursor {
+	char *buf;
+	size_t len, pos;
+	unsigned line; /* physical line of buf[pos], counting newlines inside arguments too */
+};
+
+/* The byte after a token: ' ' or '\n' (the end of the plan counts as a newline). */
+static char separator_at(const struct cursor *c)
+{
+	return c->pos < c->len ? c->buf[c->pos] : '\n';
+}
+
+/* Reads one "LEN:BYTES" argument and NUL-terminates it in place by overwriting the separator
+ * after it (the buffer has a spare byte at its end for the last one); *SEP gets that separator. */
+static int read_argument(struct cursor *c, char **arg, char *sep, struct err *e)
+{
+	size_t n = 0, digits = 0;
+	while (c->pos < c->len && c->buf[c->pos] >= '0' && c->buf[c->pos] <= '9') {
+		if (++digits > 6)
+			return fail(e, 0, "argument length has too many digits");
+		n = n * 10 + (size_t)(c->buf[c->pos++] - '0');
+	}
+	if (digits == 0 || c->pos >= c->len || c->buf[c->pos] != ':')
+		return fail(e, 0, "expected LENGTH:BYTES");
+	c->pos++;
+	if (n > PLAN_ARG_MAX)
+		return fail(e, 0, "argument longer than %u bytes", PLAN_ARG_MAX);
+	if (n > c->len - c->pos)
+		return fail(e, 0, "argument runs past the end of the plan");
+	char *start = c->buf + c->pos;
+	if (memchr(start, '\0', n))
+		return fail(e, 0, "argument contains a NUL byte");
+	for (char *q = start; (q = memchr(q, '\n', (size_t)(start + n - q))) != NULL; q++)
+		c->line++;
+	c->pos += n;
+	*sep = separator_at(c);
+	if (*sep != ' ' && *sep != '\n')
+		return fail(e, 0, "argument of %zu bytes is followed by neither a space nor a newline", n);
+	c->buf[c->pos] = '\0';
+	if (c->pos < c->len)
+		c->pos++;
+	*arg = start;
+	return 0;
+}
+
+/* Growable argument list, reused for every line. */
+struct tokens {
+	char **v;
+	size_t n;
+};
+
+/* Splits the next directive off the cursor: its keyword, then " LEN:BYTES" arguments up to the
+ * newline. */
+static int read_directive(struct cursor *c, struct line *l, struct tokens *t, struct err *e)
+{
+	size_t start = c->pos;
+	while (c->pos < c->len && c->buf[c->pos] != ' ' && c->buf[c->pos] != '\n')
+		c->pos++;
+	char sep = separator_at(c);
+	c->buf[c->pos] = '\0';
+	if (c->pos < c->len)
+		c->pos++;
+	l->keyword = c->buf + start;
+	t->n = 0;
+	while (sep == ' ') {
+		char *arg = NULL;
+		if (read_argument(c, &arg, &sep, e) < 0)
+			return -1;
+		char **slot = APPEND(t->v, t->n);
+		if (!slot)
+			return fail(e, ENOMEM, "plan");
+		*slot = arg;
+	}
+	c->line++;
+	l->arg = t->v;
+	l->argc = t->n;
+	return 0;
+}
+
+static const struct directive *find_directive(const char *keyword)
+{
+	for (size_t i = 0; i < ARRAY_LEN(directives); i++)
+		if (strcmp(directives[i].keyword, keyword) == 0)
+			return &directives[i];
+	return NULL;
+}
+
+/* Prefixes the message in E with the plan line and keyword it is about. */
+static int at_line(struct err *e, unsigned line, const char *keyword)
+{
+	char detail[MSG_MAX];
+	memcpy(detail, e->msg, sizeof detail);
+	return fail(e, 0, "plan line %u: %.64s: %.3900s", line, keyword, detail);
+}
+
+static int parse_plan(char *buf, size_t len, struct plan *p, struct err *e)
+{
+	struct cursor c = { .buf = buf, .len = len, .pos = 0, .line = 1 };
+	struct tokens t = { NULL, 0 };
+	bool seen[ARRAY_LEN(directives)] = { false };
+	int rc = 0;
+	while (rc == 0 && c.pos < c.len) {
+		unsigned number = c.line;
+		struct line l;
+		if (c.buf[c.pos] == '\n') { /* blank line */
+			c.pos++;
+			c.line++;
+			continue;
+		}
+		if (read_directive(&c, &l, &t, e) < 0) {
+			rc = at_line(e, number, l.keyword);
+			break;
+		}
+		const struct directive *d = find_directive(l.keyword);
+		if (!d)
+			rc = fail(e, 0, "plan line %u: unknown directive \"%.64s\"", number, l.keyword);
+		else if (seen[d - directives] && !d->repeatable)
+			rc = fail(e, 0, "plan line %u: %s: given more than once", number, d->keyword);
+		else if (apply_directive(p, d, &l, e) < 0)
+			rc = at_line(e, number, l.keyword);
+		else
+			seen[d - directives] = true;
+	}
+	free(t.v);
+	return rc;
+}
+
+/* Container-setup directives have no meaning when joining a running container. */
+static int validate_exec(const struct plan *p, struct err *e)
+{
+	for (unsigned k = 0; k < NS_KINDS; k++)
+		if (p->has_ns[k] && !p->ns_path[k])
+			return fail(e, 0, "plan: exec mode only joins namespaces, but ns %s has no path", ns_table[k].name);
+	if (p->rootfs || p->fifo || p->nmounts || p->ndevices || p->nlinks || p->nmasks || p->nreadonly ||
+	    p->nsysctls || p->hostname || p->domainname || p->readonly_rootfs || p->has_propagation || p->nhooks ||
+	    p->uidmap.len || p->gidmap.len)
+		return fail(e, 0, "plan: exec mode takes no container setup directives "
+				  "(rootfs, fifo, mount, device, symlink, mask, readonly, sysctl, hostname, domainname, "
+				  "readonly-rootfs, rootfs-propagation, hook, uidmap, gidmap)");
+	return 0;
+}
+
+static int validate_container(const struct plan *p, struct err *e)
+{
+	bool new_user = p->has_ns[NS_USER] && !p->ns_path[NS_USER];
+	if (!p->rootfs)
+		return fail(e, 0, "plan: no rootfs directive");
+	if (!p->has_ns[NS_MOUNT])
+		return fail(e, 0, "plan: create and run need a mount namespace (ns mount)");
+	if (p->mode == MODE_CREATE && !p->fifo)
+		return fail(e, 0, "plan: create mode needs a fifo directive");
+	if (p->mode != MODE_CREATE && p->fifo)
+		return fail(e, 0, "plan: fifo is only for create mode");
+	if (new_user && (!p->uidmap.len || !p->gidmap.len))
+		return fail(e, 0, "plan: a new user namespace needs uidmap and gidmap");
+	if (!new_user && (p->uidmap.len || p->gidmap.len))
+		return fail(e, 0, "plan: uidmap and gidmap need a new user namespace (ns user)");
+	if ((p->hostname || p->domainname) && !p->has_ns[NS_UTS])
+		return fail(e, 0, "plan: hostname and domainname need a uts namespace (ns uts)");
+	return 0;
+}
+
+static int validate_plan(struct plan *p, struct err *e)
+{
+	if (p->mode == MODE_UNSET)
+		return fail(e, 0, "plan: no mode directive");
+	if (!p->args)
+		return fail(e, 0, "plan: no args directive");
+	if (!p->env && !(p->env = calloc(1, sizeof *p->env)))
+		return fail(e, ENOMEM, "plan");
+	if (p->sync_hooks && !p->notify)
+		return fail(e, 0, "plan: sync-hooks needs a notify socket");
+	if (p->console_socket && !p->has_terminal)
+		return fail(e, 0, "plan: console-socket needs terminal");
+	if (p->has_terminal && !p->console_socket && (p->mode == MODE_CREATE || p->detach))
+		return fail(e, 0, "plan: terminal without console-socket needs the helper to stay (run or exec mode without detach)");
+	if (p->detach && p->mode == MODE_CREATE)
+		return fail(e, 0, "plan: detach is for run and exec mode");
+	return p->mode == MODE_EXEC ? validate_exec(p, e) : validate_container(p, e);
+}
+
+/* Reads the plan file into a buffer with one spare byte, which the parser uses to NUL-terminate
+ * the last argument. */
+static int read_plan(const char *file, char **buf, size_t *len, struct err *e)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return fail(e, errno, "open plan %s", file);
+	char *b = malloc(PLAN_MAX + 2);
+	size_t n = 0;
+	if (!b) {
+		close_fd(&fd);
+		return fail(e, ENOMEM, "plan");
+	}
+	for (;;) {
+		ssize_t r = read(fd, b + n, PLAN_MAX + 1 - n);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			int saved = errno;
+			close_fd(&fd);
+			free(b);
+			return fail(e, saved, "read plan %s", file);
+		}
+		n += (size_t)r;
+		if (r == 0 || n > PLAN_MAX)
+			break;
+	}
+	close_fd(&fd);
+	if (n > PLAN_MAX) {
+		free(b);
+		return fail(e, 0, "plan %s is larger than %u bytes", file, PLAN_MAX);
+	}
+	b[n] = '\0';
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+/* The plan buffer is never freed: the plan's strings point into it. */
+static int load_plan(const char *file, struct plan *p, struct err *e)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	memset(p, 0, sizeof *p);
+	if (read_plan(file, &buf, &len, e) < 0 || parse_plan(buf, len, p, e) < 0)
+		return -1;
+	return validate_plan(p, e);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Runtime channels and the notify protocol                                                   */
+
+/* File descriptors shared by parent and child; each side closes what it does not use. */
+struct channels {
+	int notify;  /* parent: control protocol with the runtime */
+	int console; /* child: where the pty master goes */
+	int fifo;    /* child, create mode: O_PATH fd of exec.fifo */
+	int sync;    /* the parent's or the child's end of the socketpair */
+};
+
+/* Connects to a unix stream socket. Paths too long for sun_path are reached through an O_PATH
+ * fd of their directory, so deep bundle or state directories still work. */
+static int connect_unix(const char *path, const char *what, struct err *e)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	int dirfd = -1;
+	if (strlen(path) < sizeof addr.sun_path) {
+		memcpy(addr.sun_path, path, strlen(path) + 1);
+	} else {
+		char dir[PATH_MAX];
+		const char *slash = strrchr(path, '/');
+		if (!slash || (size_t)(slash - path) >= sizeof dir || strlen(slash) > 200)
+			return fail(e, ENAMETOOLONG, "connect to %s socket %s", what, path);
+		memcpy(dir, path, (size_t)(slash - path));
+		dir[slash - path] = '\0';
+		dirfd = open(dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+		if (dirfd < 0)
+			return fail(e, errno, "connect to %s socket %s", what, path);
+		snprintf(addr.sun_path, sizeof addr.sun_path, "/proc/self/fd/%d%s", dirfd, slash);
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		int saved = errno;
+		close_fd(&dirfd);
+		return fail(e, saved, "socket");
+	}
+	if (connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+		int saved = errno;
+		close_fd(&fd);
+		close_fd(&dirfd);
+		return fail(e, saved, "connect to %s socket %s", what, path);
+	}
+	close_fd(&dirfd);
+	return fd;
+}
+
+/* Sends one protocol line. A runtime that went away is not fatal (SIGPIPE is ignored): the
+ * container goes on. Newlines in the text would split the line, so they become spaces. */
+__attribute__((format(printf, 2, 3))) static void notify_line(int fd, const char *fmt, ...)
+{
+	char line[MSG_MAX + 64];
+	if (fd < 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof line - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	size_t len = (size_t)n < sizeof line - 1 ? (size_t)n : sizeof line - 2;
+	for (size_t i = 0; i < len; i++)
+		if (line[i] == '\n')
+			line[i] = ' ';
+	line[len++] = '\n';
+	(void)write_all(fd, line, len);
+}
+
+/* Reports a setup error the one way the README allows, then exits 1. */
+static _Noreturn void die(int notify, const struct err *e)
+{
+	if (notify >= 0)
+		notify_line(notify, "error %s", e->msg);
+	else
+		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e->msg);
+	exit(1);
+}
+
+/* A plan that fails to parse may still have named its notify socket (the runtime writes it
+ * first); the error then goes there like any other. */
+static int notify_for_parse_error(const struct plan *p)
+{
+	struct err ignored;
+	return p->notify ? connect_unix(p->notify, "notify", &ignored) : -1;
+}
+
+/* sync-hooks: after `pid` the runtime runs its prestart/createRuntime hooks and answers one line. */
+static int await_runtime_go(int notify, struct err *e)
+{
+	char line[MSG_MAX];
+	size_t n = 0;
+	for (;;) {
+		char c;
+		ssize_t r = read(notify, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return fail(e, errno, "read notify socket");
+		if (r == 0)
+			return fail(e, 0, "notify socket closed before go");
+		if (c == '\n')
+			break;
+		if (n + 1 >= sizeof line)
+			return fail(e, 0, "line from the runtime is too long");
+		line[n++] = c;
+	}
+	line[n] = '\0';
+	if (strcmp(line, "go") == 0)
+		return 0;
+	if (strcmp(line, "abort") == 0)
+		return fail(e, 0, "aborted by the runtime");
+	if (strncmp(line, "abort ", 6) == 0)
+		return fail(e, 0, "aborted by the runtime: %s", line + 6);
+	return fail(e, 0, "unexpected line from the runtime: %s", line);
+}
+
+/* Everything that needs host paths is opened before any namespace is joined. The fifo is opened
+ * here rather than in the child so that joining a mount namespace cannot hide it. */
+static int open_channels(const struct plan *p, struct channels *ch, struct err *e)
+{
+	if (p->notify && (ch->notify = connect_unix(p->notify, "notify", e)) < 0)
+		return -1;
+	if (p->console_socket && (ch->console = connect_unix(p->console_socket, "console", e)) < 0)
+		return -1;
+	if (p->fifo && (ch->fifo = open(p->fifo, O_PATH | O_CLOEXEC)) < 0)
+		return fail(e, errno, "open fifo %s", p->fifo);
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parent <-> child sync messages                                                             */
+
+enum sync_type {
+	SYNC_GO = 'G',    /* parent -> child: id maps written, runtime hooks done; payload: host pid */
+	SYNC_PTY = 'T',   /* child -> parent: pty master (SCM_RIGHTS) to relay */
+	SYNC_READY = 'R', /* child -> parent: set up, about to wait on the fifo / exec */
+	SYNC_ERROR = 'E', /* child -> parent: setup failed; payload: the message */
+};
+
+/* Sends DATA as one message, with FD attached (SCM_RIGHTS) when it is not -1. */
+static int send_with_fd(int sock, const void *data, size_t len, int fd)
+{
+	struct iovec iov = { (void *)data, len };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (fd >= 0) {
+		memset(&control, 0, sizeof control);
+		msg.msg_control = control.buf;
+		msg.msg_controllen = sizeof control.buf;
+		struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof fd);
+	}
+	ssize_t n;
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n < 0 ? -1 : 0;
+}
+
+/* Sends one sync packet: TYPE, then PAYLOAD, with FD attached when it is not -1. */
+static int sync_send(int sock, char type, const char *payload, int fd)
+{
+	char packet[1 + MSG_MAX];
+	size_t len = strnlen(payload, MSG_MAX - 1);
+	packet[0] = type;
+	memcpy(packet + 1, payload, len);
+	return send_with_fd(sock, packet, len + 1, fd);
+}
+
+/* Receives one packet into BUF (NUL-terminated); a passed fd lands in *FD. Returns the packet's
+ * length, 0 at end-of-file, -1 on error. */
+static ssize_t sync_recv(int sock, char *buf, size_t size, int *fd)
+{
+	struct iovec iov = { buf, size - 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} control;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control.buf,
+			      .msg_controllen = sizeof control.buf };
+	ssize_t n;
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	buf[n] = '\0';
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && fd)
+		memcpy(fd, CMSG_DATA(c), sizeof *fd);
+	return n;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parent: before the clone                                                                   */
+
+/* Written in the parent so the child inherits it: lowering it later, from inside a user
+ * namespace, would need CAP_SYS_RESOURCE in the host's. */
+static int write_oom_score_adj(int value, struct err *e)
+{
+	char text[16];
+	int n = snprintf(text, sizeof text, "%d", value);
+	return write_file("/proc/self/oom_score_adj", text, (size_t)n, e);
+}
+
+/* Our pid goes into every cgroup before the clone, so the child starts inside them (and a new
+ * cgroup namespace is rooted there). */
+static int join_cgroups(const struct plan *p, struct err *e)
+{
+	char pid[16];
+	int n = snprintf(pid, sizeof pid, "%d", (int)getpid());
+	for (size_t i = 0; i < p->ncgroups; i++)
+		if (write_file(p->cgroups[i], pid, (size_t)n, e) < 0)
+			return -1;
+	return 0;
+}
+
+/* Opens every namespace to join before entering any (after setns(mount) or setns(user) the
+ * paths may no longer resolve or be permitted), then enters them in ns_kind order. Joining pid
+ * and time namespaces affects only our children, which is what we want. */
+static int join_namespaces(const struct plan *p, struct err *e)
+{
+	int fds[NS_KINDS], rc = 0;
+	for (unsigned k = 0; k < NS_KINDS; k++) {
+		fds[k] = -1;
+		if (rc == 0 && p->has_ns[k] && p->ns_path[k] && (fds[k] = open(p->ns_path[k], O_RDONLY | O_CLOEXEC)) < 0)
+			rc = fail(e, errno, "open %s namespace %s", ns_table[k].name, p->ns_path[k]);
+	}
+	for (unsigned k = 0; rc == 0 && k < NS_KINDS; k++)
+		if (fds[k] >= 0 && setns(fds[k], ns_table[k].flag) < 0)
+			rc = fail(e, errno, "join %s namespace %s", ns_table[k].name, p->ns_path[k]);
+	for (unsigned k = 0; k < NS_KINDS; k++)
+		close_fd(&fds[k]);
+	return rc;
+}
+
+/* clone(2) flags for the new namespaces. A new time namespace is the exception: CLONE_NEWTIME
+ * collides with the exit-signal bits of clone(2), so it is unshared before the clone instead. */
+static unsigned long clone_flags(const struct plan *p)
+{
+	unsigned long flags = 0;
+	for (unsigned k = 0; k < NS_KINDS; k++)
+		if (p->has_ns[k] && !p->ns_path[k] && k != NS_TIME)
+			flags |= (unsigned long)ns_table[k].flag;
+	return flags;
+}
+
+/* fork(2) cannot create namespaces and glibc's clone(3) wants a separate stack; the raw system
+ * call with no stack behaves like fork (the child gets a copy of our stack) and puts the child
+ * straight into the new namespaces, as pid 1 of a new pid namespace. We never use threads, so
+ * glibc's stale cached thread id in the child is harmless. */
+static pid_t clone_child(unsigned long flags)
+{
+	return (pid_t)syscall(SYS_clone, flags | SIGCHLD, NULL, NULL, NULL, NULL);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Parent: after the clone                                                                    */
+
+static int write_id_maps(const struct plan *p, pid_t child, struct err *e)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/uid_map", (int)child);
+	if (write_file(path, p->uidmap.text, p->uidmap.len, e) < 0)
+		return -1;
+	/* We write gid_map as root of the parent namespace, so setgroups can stay allowed. */
+	snprintf(path, sizeof path, "/proc/%d/gid_map", (int)child);
+	return write_file(path, p->gidmap.text, p->gidmap.len, e);
+}
+
+static int send_go(int sync, pid_t child, struct err *e)
+{
+	char pid[16];
+	snprintf(pid, sizeof pid, "%d", (int)child);
+	if (sync_send(sync, SYNC_GO, pid, -1) < 0)
+		return fail(e, errno, "send go to the container process");
+	return 0;
+}
+
+static int exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 1;
+}
+
+/* Waits for CHILD, retrying on EINTR; -1 if it cannot be waited for. */
+static int reap(pid_t child, int *status)
+{
+	while (waitpid(child, status, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return 0;
+}
+
+/* The child closed its end without a word: it died. Say how. */
+static int child_vanished(pid_t child, struct err *e)
+{
+	int status;
+	if (reap(child, &status) < 0)
+		return fail(e, errno, "container process exited during setup");
+	if (WIFSIGNALED(status))
+		return fail(e, 0, "container process killed by signal %d during setup", WTERMSIG(status));
+	return fail(e, 0, "container process exited with %d during setup", exit_code(status));
+}
+
+/* Reads the child's messages up to "ready", keeping a pty master it passes for the relay. */
+static int await_ready(int sync, pid_t child, int *master, struct err *e)
+{
+	char buf[1 + MSG_MAX];
+	for (;;) {
+		int fd = -1;
+		ssize_t n = sync_recv(sync, buf, sizeof buf, &fd);
+		if (n < 0)
+			return fail(e, errno, "read from the container process");
+		if (n == 0)
+			return child_vanished(child, e);
+		if (buf[0] == SYNC_ERROR)
+			return fail(e, 0, "%s", buf + 1);
+		if (buf[0] == SYNC_PTY && fd >= 0 && *master < 0) {
+			*master = fd;
+			continue;
+		}
+		close_fd(&fd);
+		if (buf[0] == SYNC_READY)
+			return 0;
+		return fail(e, 0, "unexpected message '%c' from the container process", buf[0]);
+	}
+}
+
+/* The child's end of the sync socket is close-on-exec: end-of-file means the exec succeeded. */
+static int await_exec(int sync, struct err *e)
+{
+	char buf[1 + MSG_MAX];
+	ssize_t n = sync_recv(sync, buf, sizeof buf, NULL);
+	if (n < 0)
+		return fail(e, errno, "read from the container process");
+	if (n == 0)
+		return 0;
+	if (buf[0] == SYNC_ERROR)
+		return fail(e, 0, "%s", buf + 1);
+	return fail(e, 0, "unexpected message '%c' from the container process", buf[0]);
+}
+
+/* Copies one chunk from FROM to TO; false once FROM is at its end (EOF, or EIO from a pty master
+ * whose slave is closed). Output nobody reads any more is dropped: the container must still be
+ * waited for. */
+static bool pump(int from, int to)
+{
+	char buf[8192];
+	ssize_t n = read(from, buf, sizeof buf);
+	if (n < 0)
+		return errno == EINTR || errno == EAGAIN;
+	if (n == 0)
+		return false;
+	(void)write_all(to, buf, (size_t)n);
+	return true;
+}
+
+/* Forwards what is left in the pty after the container exited, without waiting for processes
+ * outside its pid namespace that may still hold the slave. */
+static void drain(int master)
+{
+	struct pollfd pfd = { .fd = master, .events = POLLIN };
+	while (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) && pump(master, STDOUT_FILENO))
+		;
+}
+
+static bool make_raw(int fd, struct termios *saved)
+{
+	if (!isatty(fd) || tcgetattr(fd, saved) < 0)
+		return false;
+	struct termios raw = *saved;
+	cfmakeraw(&raw);
+	return tcsetattr(fd, TCSANOW, &raw) == 0;
+}
+
+static void copy_window_size(int from, int to)
+{
+	struct winsize ws;
+	if (to >= 0 && ioctl(from, TIOCGWINSZ, &ws) == 0)
+		(void)ioctl(to, TIOCSWINSZ, &ws);
+}
+
+/* Handles one signal from the signalfd; true once CHILD has been reaped into *STATUS. */
+static bool handle_signal(int sfd, pid_t child, int master, int *status)
+{
+	struct signalfd_siginfo si;
+	if (read(sfd, &si, sizeof si) != (ssize_t)sizeof si)
+		return false;
+	switch (si.ssi_signo) {
+	case SIGCHLD:
+		return waitpid(child, status, WNOHANG) == child;
+	case SIGWINCH:
+		copy_window_size(STDIN_FILENO, master);
+		return false;
+	default:
+		/* Forward what a process sent us (si_code <= 0: kill, sigqueue, tgkill). Signals the
+		 * kernel raised for our terminal reached the container's process group already. */
+		if (si.ssi_code <= 0)
+			(void)kill(child, (int)si.ssi_signo);
+		return false;
+	}
+}
+
+static int signal_fd(void)
+{
+	static const int forwarded[] = { SIGCHLD, SIGWINCH, SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2 };
+	sigset_t set;
+	sigemptyset(&set);
+	for (size_t i = 0; i < ARRAY_LEN(forwarded); i++)
+		sigaddset(&set, forwarded[i]);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	return signalfd(-1, &set, SFD_CLOEXEC);
+}
+
+/* Run/exec mode: waits for the container process while forwarding signals sent to the helper
+ * and, with a pty MASTER to relay, copying our stdin to it and its output to our stdout. Returns
+ * the exit code in shell convention. */
+static int wait_container(pid_t child, int master)
+{
+	int status = 0, sfd = signal_fd();
+	bool done = false, in_open = master >= 0, out_open = master >= 0;
+	struct termios saved;
+	bool raw = master >= 0 && make_raw(STDIN_FILENO, &saved);
+	/* SIGCHLD may have come (and been discarded) before it was blocked. */
+	if (sfd >= 0 && waitpid(child, &status, WNOHANG) == child)
+		done = true;
+	while (!done && sfd >= 0) {
+		struct pollfd fds[3] = {
+			{ .fd = sfd, .events = POLLIN },
+			{ .fd = in_open ? STDIN_FILENO : -1, .events = POLLIN },
+			{ .fd = out_open ? master : -1, .events = POLLIN },
+		};
+		if (poll(fds, 3, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (fds[2].revents)
+			out_open = pump(master, STDOUT_FILENO);
+		if (fds[1].revents)
+			in_open = pump(STDIN_FILENO, master);
+		if (fds[0].revents)
+			done = handle_signal(sfd, child, master, &status);
+	}
+	/* Without a signalfd (or after poll failed) a plain wait is all that is left. */
+	if (!done && reap(child, &status) < 0)
+		status = 1 << 8;
+	if (master >= 0)
+		drain(master);
+	if (raw)
+		(void)tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+	close_fd(&sfd);
+	return exit_code(status);
+}
+
+/* Everything the parent does once the child exists. Returns the helper's exit code, or -1 with
+ * E set (the caller then kills and reaps the child). */
+static int supervise(const struct plan *p, struct channels *ch, pid_t child, struct err *e)
+{
+	int master = -1;
+	if (p->has_ns[NS_USER] && !p->ns_path[NS_USER] && write_id_maps(p, child, e) < 0)
+		return -1;
+	notify_line(ch->notify, "pid %d", (int)child);
+	if (p->sync_hooks && await_runtime_go(ch->notify, e) < 0)
+		return -1;
+	if (send_go(ch->sync, child, e) < 0 || await_ready(ch->sync, child, &master, e) < 0)
+		return -1;
+	notify_line(ch->notify, "created");
+	if (p->mode == MODE_CREATE)
+		return 0;
+	if (await_exec(ch->sync, e) < 0)
+		return -1;
+	notify_line(ch->notify, "started");
+	if (p->detach)
+		return 0;
+	int code = wait_container(child, master);
+	close_fd(&master);
+	notify_line(ch->notify, "exit %d", code);
+	return code;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Child: resolving paths inside the rootfs                                                   */
+
+struct fd_path {
+	char s[32];
+};
+
+/* "/proc/self/fd/N": lets path-only system calls (mount, statvfs) act on exactly the object FD
+ * was opened on. */
+static struct fd_path fd_path(int fd)
+{
+	struct fd_path p;
+	snprintf(p.s, sizeof p.s, "/proc/self/fd/%d", fd);
+	return p;
+}
+
+/* Opens PATH below the directory ROOT, resolving symlinks as if ROOT were "/": an image's
+ * symlink (absolute or with "..") cannot lead out of the rootfs, and magic links such as
+ * /proc/self/root are refused. Mount points crossed on the way are followed. */
+static int open_in_root(int root, const char *path, int flags)
+{
+	struct open_how how = { .flags = (uint64_t)(flags | O_CLOEXEC), .resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS };
+	return (int)syscall(SYS_openat2, root, path, &how, sizeof how);
+}
+
+enum create_kind { CREATE_NONE, CREATE_DIR, CREATE_FILE };
+
+/* Creates the missing component NAME inside the directory DIR. */
+static int create_component(int dir, const char *name, bool as_file)
+{
+	if (!as_file)
+		return mkdirat(dir, name, 0755) < 0 && errno != EEXIST ? -1 : 0;
+	int fd = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	close_fd(&fd);
+	return 0;
+}
+
+/* Walks PATH component by component below ROOT, creating what is missing (directories, and a
+ * file last for CREATE_FILE). Each prefix is opened with open_in_root and the next component is
+ * created in what that returned, so creation happens inside the rootfs too. Returns an O_PATH fd. */
+static int create_in_root(int root, const char *path, enum create_kind kind, struct err *e)
+{
+	char buf[PATH_MAX];
+	size_t len = strlen(path);
+	if (len >= sizeof buf)
+		return fail(e, ENAMETOOLONG, "%s", path);
+	memcpy(buf, path, len + 1);
+	int dir = fcntl(root, F_DUPFD_CLOEXEC, 0);
+	if (dir < 0)
+		return fail(e, errno, "dup");
+	for (size_t start = 0; start < len;) {
+		size_t end = start;
+		while (end < len && buf[end] != '/')
+			end++;
+		if (end == start) { /* leading or repeated slash */
+			start++;
+			continue;
+		}
+		char saved = buf[end];
+		buf[end] = '\0';
+		int fd = open_in_root(root, buf, O_PATH);
+		if (fd < 0 && errno == ENOENT) {
+			bool last = end == len || buf[end + 1 + strspn(buf + end + 1, "/")] == '\0';
+			if (create_component(dir, buf + start, last && kind == CREATE_FILE) < 0) {
+				int err = errno;
+				close_fd(&dir);
+				return fail(e, err, "create %s in the rootfs", buf);
+			}
+			fd = open_in_root(root, buf, O_PATH);
+		}
+		if (fd < 0) {
+			int err = errno;
+			close_fd(&dir);
+			return fail(e, err, "open %s in the rootfs", buf);
+		}
+		close_fd(&dir);
+		dir = fd;
+		buf[end] = saved;
+		start = end;
+	}
+	return dir;
+}
+
+/* Opens PATH below ROOT as an O_PATH fd, creating it first when KIND says so and it is missing. */
+static int resolve_in_root(int root, const char *path, enum create_kind kind, struct err *e)
+{
+	int fd = open_in_root(root, path, O_PATH);
+	if (fd >= 0)
+		return fd;
+	if (errno != ENOENT || kind == CREATE_NONE)
+		return fail(e, errno, "open %s in the rootfs", path);
+	return create_in_root(root, path, kind, e);
+}
+
+/* Splits PATH into its directory (opened below ROOT, created if missing) and final NAME. */
+static int open_parent_in_root(int root, const char *path, char *dir, size_t size, const char **name, struct err *e)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	*name = slash ? slash + 1 : path;
+	if (**name == '\0' || strcmp(*name, ".") == 0 || strcmp(*name, "..") == 0)
+		return fail(e, EINVAL, "%s", path);
+	if (dlen >= size)
+		return fail(e, ENAMETOOLONG, "%s", path);
+	memcpy(dir, path, dlen);
+	dir[dlen] = '\0';
+	return resolve_in_root(root, dlen ? dir : "/", CREATE_DIR, e);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Child: the container's filesystem                                                          */
+
+/* Flags the kernel keeps on a bind mount only when they are set in a remount. */
+#define BIND_REMOUNT_FLAGS                                                                            \
+	(MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME |    \
+	 MS_STRICTATIME | MS_NOSYMFOLLOW)
+
+static unsigned long locked_flags(unsigned long st_flags)
+{
+	static const unsigned long pairs[][2] = {
+		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },	      { ST_NOEXEC, MS_NOEXEC },
+		{ ST_NOATIME, MS_NOATIME },   { ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	unsigned long flags = 0;
+	for (size_t i = 0; i < ARRAY_LEN(pairs); i++)
+		if (st_flags & pairs[i][0])
+			flags |= pairs[i][1];
+	return flags;
+}
+
+/* Remounts the bind mount at TARGET with FLAGS. In a user namespace the kernel refuses to clear
+ * flags that were locked when the mounts were copied from a more privileged namespace (nosuid,
+ * nodev, noexec, atime), so on EPERM retry keeping the ones the mount already has. */
+static int remount_bind(const char *target, unsigned long flags)
+{
+	if (mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags, NULL) == 0)
+		return 0;
+	if (errno != EPERM)
+		return -1;
+	struct statvfs sv;
+	if (statvfs(target, &sv) < 0) {
+		errno = EPERM;
+		return -1;
+	}
+	return mount(NULL, target, NULL, MS_REMOUNT | MS_BIND | flags | locked_flags(sv.f_flag), NULL);
+}
+
+/* Unescapes the octal escapes (\040 and friends) of a /proc/self/mountinfo field in place. */
+static void unescape_mountinfo(char *s)
+{
+	char *out = s;
+	for (; *s; s++) {
+		if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7') {
+			*out++ = (char)((s[1] - '0') << 6 | (s[2] - '0') << 3 | (s[3] - '0'));
+			s += 3;
+		} else {
+			*out++ = *s;
+		}
+	}
+	*out = '\0';
+}
+
+static bool is_path_prefix(const char *prefix, const char *path)
+{
+	size_t n = strlen(prefix);
+	if (strcmp(prefix, "/") == 0)
+		return true;
+	return strncmp(prefix, path, n) == 0 && (path[n] == '/' || path[n] == '\0');
+}
+
+/* Finds the mount point of the mount holding PATH (the last, i.e. topmost, of the longest). */
+static int find_mount_point(const char *path, char *out, size_t size, struct err *e)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	if (!f)
+		return fail(e, errno, "open /proc/self/mountinfo");
+	char *line = NULL;
+	size_t cap = 0, best = 0;
+	snprintf(out, size, "/");
+	while (getline(&line, &cap, f) > 0) {
+		char *save = NULL, *field = strtok_r(line, " ", &save);
+		for (int i = 0; field && i < 4; i++) /* id, parent, dev, root, then the mount point */
+			field = strtok_r(NULL, " ", &save);
+		if (!field)
+			continue;
+		unescape_mountinfo(field);
+		if (is_path_prefix(field, path) && strlen(field) >= best && strlen(field) < size) {
+			best = strlen(field);
+			memcpy(out, field, best + 1);
+		}
+	}
+	free(line);
+	if (fclose(f) != 0)
+		return fail(e, errno, "read /proc/self/mountinfo");
+	return 0;
+}
+
+/* pivot_root refuses a new root that is, or sits on, a shared mount. With "/" made shared
+ * (rootfs-propagation rshared) the mount holding the rootfs is made private in our namespace,
+ * as runc does; the bind of the rootfs then starts private too. */
+static int make_rootfs_mount_private(const char *rootfs, struct err *e)
+{
+	char mp[PATH_MAX];
+	if (find_mount_point(rootfs, mp, sizeof mp, e) < 0)
+		return -1;
+	if (mount(NULL, mp, NULL, MS_PRIVATE, NULL) < 0)
+		return fail(e, errno, "make %s private", mp);
+	return 0;
+}
+
+/* Sets the propagation of "/" so nothing we mount leaks to the host (default rslave), and makes
+ * the rootfs a mount point of its own, which pivot_root needs. */
+static int prepare_rootfs(const struct plan *p, const char *rootfs, struct err *e)
+{
+	unsigned long prop = p->has_propagation ? p->rootfs_propagation : MS_REC | MS_SLAVE;
+	if (mount(NULL, "/", NULL, prop, NULL) < 0)
+		return fail(e, errno, "set mount propagation of /");
+	if ((prop & MS_SHARED) && make_rootfs_mount_private(rootfs, e) < 0)
+		return -1;
+	if (mount(rootfs, rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+		return fail(e, errno, "bind rootfs %s onto itself", rootfs);
+	return 0;
+}
+
+/* Applies a bind mount's own flags (the kernel ignores them in the initial MS_BIND) and then the
+ * propagation flags, each on a fresh fd of DEST: the fd taken before mounting names the mount
+ * point underneath, not the new mount. */
+static int finish_mount(int root, const struct mount_spec *m, struct err *e)
+{
+	unsigned long remount = m->flags & BIND_REMOUNT_FLAGS;
+	if (!((m->flags & MS_BIND) && remount) && !m->propflags)
+		return 0;
+	int fd = resolve_in_root(root, m->dest, CREATE_NONE, e);
+	if (fd < 0)
+		return -1;
+	struct fd_path target = fd_path(fd);
+	int rc = 0;
+	if ((m->flags & MS_BIND) && remount && remount_bind(target.s, remount) < 0)
+		rc = fail(e, errno, "remount %s with its flags", m->dest);
+	if (rc == 0 && m->propflags && mount(NULL, target.s, NULL, m->propflags, NULL) < 0)
+		rc = fail(e, errno, "set mount propagation of %s", m->dest);
+	close_fd(&fd);
+	return rc;
+}
+
+/* One `mount` directive. The mount point is created if missing, as a file when a bind source is
+ * not a directory. */
+static int do_mount(int root, const struct mount_spec *m, struct err *e)
+{
+	enum create_kind kind = CREATE_DIR;
+	if (m->flags & MS_BIND) {
+		struct stat st;
+		if (stat(m->src, &st) < 0)
+			return fail(e, errno, "mount %s on %s", m->src, m->dest);
+		if (!S_ISDIR(st.st_mode))
+			kind = CREATE_FILE;
+	}
+	int fd = resolve_in_root(root, m->dest, kind, e);
+	if (fd < 0)
+		return -1;
+	struct fd_path target = fd_path(fd);
+	int r = mount(m->src, target.s, m->type[0] ? m->type : NULL, m->flags, m->data[0] ? m->data : NULL);
+	int saved = errno;
+	close_fd(&fd);
+	if (r < 0)
+		return fail(e, saved, "mount %s on %s", m->src, m->dest);
+	return finish_mount(root, m, e);
+}
+
+/* mknod is refused inside a user namespace; then an empty file gets the host's node bound over
+ * it (the container path is also the host path of the node, as with runc). */
+static int bind_host_device(int dir, const char *name, const struct device_spec *d, struct err *e)
+{
+	if (create_component(dir, name, true) < 0)
+		return fail(e, errno, "create %s", d->path);
+	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return fail(e, errno, "open %s", d->path);
+	struct fd_path target = fd_path(fd);
+	int r = mount(d->path, target.s, NULL, MS_BIND, NULL);
+	int saved = errno;
+	close_fd(&fd);
+	return r < 0 ? fail(e, saved, "bind device %s", d->path) : 0;
+}
+
+static int make_device(int root, const struct device_spec *d, struct err *e)
+{
+	char dirpath[PATH_MAX];
+	const char *name;
+	int dir = open_parent_in_root(root, d->path, dirpath, sizeof dirpath, &name, e);
+	if (dir < 0)
+		return -1;
+	int rc = 0;
+	if (mknodat(dir, name, d->type | d->mode, d->dev) == 0) {
+		if (fchownat(dir, name, d->uid, d->gid, AT_SYMLINK_NOFOLLOW) < 0)
+			rc = fail(e, errno, "chown device %s", d->path);
+	} else if (errno == EPERM) {
+		rc = bind_host_device(dir, name, d, e);
+	} else if (errno != EEXIST) { /* an existing node is kept, as runc does */
+		rc = fail(e, errno, "mknod %s", d->path);
+	}
+	close_fd(&dir);
+	return rc;
+}
+
+static int make_symlink(int root, const struct link_spec *s, struct err *e)
+{
+	char dirpath[PATH_MAX];
+	const char *name;
+	int dir = open_parent_in_root(root, s->path, dirpath, sizeof dirpath, &name, e);
+	if (dir < 0)
+		return -1;
+	int rc = 0;
+	if (symlinkat(s->target, dir, name) < 0 && errno != EEXIST)
+		rc = fail(e, errno, "symlink %s -> %s", s->path, s->target);
+	close_fd(&dir);
+	return rc;
+}
+
+/* mount, device and symlink directives, in plan order within each kind. */
+static int populate_rootfs(const struct plan *p, const char *rootfs, struct err *e)
+{
+	int root = open(rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (root < 0)
+		return fail(e, errno, "open rootfs %s", rootfs);
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < p->nmounts; i++)
+		rc = do_mount(root, &p->mounts[i], e);
+	for (size_t i = 0; rc == 0 && i < p->ndevices; i++)
+		rc = make_device(root, &p->devices[i], e);
+	for (size_t i = 0; rc == 0 && i < p->nlinks; i++)
+		rc = make_symlink(root, &p->links[i], e);
+	close_fd(&root);
+	return rc;
+}
+
+/* Written through the host's /proc before pivot_root: /proc/sys shows the namespaces of the
+ * writer, so this reaches the container's new net/ipc/uts namespaces whether or not the
+ * container mounts a /proc of its own. Dots become slashes, so a key cannot contain "..". */
+static int write_sysctl(const struct sysctl_spec *s, struct err *e)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof path, "/proc/sys/%s", s->key);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return fail(e, ENAMETOOLONG, "sysctl %s", s->key);
+	for (char *c = path + strlen("/proc/sys/"); *c; c++)
+		if (*c == '.')
+			*c = '/';
+	return write_file(path, s->value, strlen(s->value), e);
+}
+
+/* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only the
+ * rootfs. It is made a slave first so the detach cannot propagate to the host's mounts. */
+static int pivot_into(const char *rootfs, struct err *e)
+{
+	int oldroot = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (oldroot < 0)
+		return fail(e, errno, "open /");
+	int rc = 0;
+	if (chdir(rootfs) < 0)
+		rc = fail(e, errno, "chdir %s", rootfs);
+	else if (syscall(SYS_pivot_root, ".", ".") < 0)
+		rc = fail(e, errno, "pivot_root %s", rootfs);
+	else if (fchdir(oldroot) < 0) /* the kernel does not promise what "." is now; be explicit */
+		rc = fail(e, errno, "fchdir old root");
+	else if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		rc = fail(e, errno, "make old root a slave");
+	else if (umount2(".", MNT_DETACH) < 0)
+		rc = fail(e, errno, "detach old root");
+	else if (chdir("/") < 0)
+		rc = fail(e, errno, "chdir /");
+	close_fd(&oldroot);
+	return rc;
+}
+
+/* Masked path (container path, after pivot_root): /dev/null over a file, an empty read-only tmpfs
+ * over a directory. Paths the image lacks are skipped, as runc does. */
+static int mask_path(const char *path, struct err *e)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : fail(e, errno, "mask %s", path);
+	int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+				    : mount("/dev/null", path, NULL, MS_BIND, NULL);
+	return r < 0 ? fail(e, errno, "mask %s", path) : 0;
+}
+
+static int readonly_path(const char *path, struct err *e)
+{
+	struct stat st;
+	if (stat(path, &st) < 0)
+		return errno == ENOENT ? 0 : fail(e, errno, "make %s read-only", path);
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 || remount_bind(path, MS_RDONLY) < 0)
+		return fail(e, errno, "make %s read-only", path);
+	return 0;
+}
+
+/* Masked and read-only paths, then the read-only root; all after pivot_root. */
+static int restrict_paths(const struct plan *p, struct err *e)
+{
+	for (size_t i = 0; i < p->nmasks; i++)
+		if (mask_path(p->masks[i], e) < 0)
+			return -1;
+	for (size_t i = 0; i < p->nreadonly; i++)
+		if (readonly_path(p->readonly[i], e) < 0)
+			return -1;
+	if (p->readonly_rootfs && remount_bind("/", MS_RDONLY) < 0)
+		return fail(e, errno, "remount / read-only");
+	return 0;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Child: hooks                                                                               */
+
+/* State JSON as the runtime prepared it, with the container's host pid in the middle. */
+static char *hook_state(const struct plan *p, pid_t hostpid, size_t *len)
+{
+	const char *prefix = p->state_prefix ? p->state_prefix : "", *suffix = p->state_suffix ? p->state_suffix : "";
+	size_t size = strlen(prefix) + strlen(suffix) + 16;
+	char *s = malloc(size);
+	if (s)
+		*len = (size_t)snprintf(s, size, "%s%d%s", prefix, (int)hostpid, suffix);
+	return s;
+}
+
+/* In the forked hook process: state on stdin, default signal state, exec. */
+static _Noreturn void exec_hook(const struct hook_spec *h, int stdin_fd)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	if (dup2(stdin_fd, STDIN_FILENO) < 0 || signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		_exit(127);
+	execve(h->path, h->argv, h->envp);
+	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s hook %s: %s\n", hook_phase_names[h->phase], h->path, strerror(errno));
+	_exit(127);
+}
+
+/* Waits for PID, killing it after TIMEOUT seconds (0: no limit). A pidfd makes the wait
+ * pollable without a SIGCHLD handler. */
+static int wait_hook(pid_t pid, unsigned timeout, int *status, bool *timed_out, struct err *e)
+{
+	*timed_out = false;
+	if (timeout > 0) {
+		int pfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pfd < 0) {
+			int saved = errno;
+			(void)kill(pid, SIGKILL);
+			(void)reap(pid, status);
+			return fail(e, saved, "pidfd_open");
+		}
+		struct pollfd x = { .fd = pfd, .events = POLLIN };
+		int r;
+		do
+			r = poll(&x, 1, (int)timeout * 1000);
+		while (r < 0 && errno == EINTR);
+		close_fd(&pfd);
+		if (r == 0) {
+			*timed_out = true;
+			(void)kill(pid, SIGKILL);
+		}
+	}
+	return reap(pid, status) < 0 ? fail(e, errno, "wait for hook") : 0;
+}
+
+static int run_hook(const struct hook_spec *h, const char *state, size_t len, struct err *e)
+{
+	const char *phase = hook_phase_names[h->phase];
+	int in[2];
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return fail(e, errno, "pipe");
+	pid_t pid = fork();
+	if (pid < 0) {
+		int saved = errno;
+		close_fd(&in[0]);
+		close_fd(&in[1]);
+		return fail(e, saved, "fork %s hook %s", phase, h->path);
+	}
+	if (pid == 0)
+		exec_hook(h, in[0]);
+	close_fd(&in[0]);
+	/* Make room for the whole state so a hook that never reads stdin cannot block us past its
+	 * timeout; a hook that exits without reading gives EPIPE (SIGPIPE is ignored), which is fine. */
+	if (len > 65536)
+		(void)fcntl(in[1], F_SETPIPE_SZ, (int)len);
+	(void)write_all(in[1], state, len);
+	close_fd(&in[1]);
+	int status;
+	bool timed_out;
+	if (wait_hook(pid, h->timeout, &status, &timed_out, e) < 0)
+		return -1;
+	if (timed_out)
+		return fail(e, 0, "%s hook %s failed: timed out after %u s", phase, h->path, h->timeout);
+	if (WIFSIGNALED(status))
+		return fail(e, 0, "%s hook %s failed: killed by signal %d", phase, h->path, WTERMSIG(status));
+	if (WEXITSTATUS(status) != 0)
+		return fail(e, 0, "%s hook %s failed: exit %d", phase, h->path, WEXITSTATUS(status));
+	return 0;
+}
+
+static int run_hooks(const struct plan *p, enum hook_phase phase, pid_t hostpid, struct err *e)
+{
+	char *state = NULL;
+	size_t len = 0;
+	int rc = 0;
+	for (size_t i = 0; rc == 0 && i < p->nhooks; i++) {
+		if (p->hooks[i].phase != phase)
+			continue;
+		if (!state && !(state = hook_state(p, hostpid, &len)))
+			return fail(e, ENOMEM, "hook state");
+		rc = run_hook(&p->hooks[i], state, len, e);
+	}
+	free(state);
+	return rc;
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Child: setup                                                                               */
+
+/* A fresh user namespace starts us as the overflow id (with every capability inside it); mapped
+ * root is what the rest of the setup and the kernel's ownership checks expect. Joining one
+ * leaves our ids unmapped the same way. */
+static int become_namespace_root(struct err *e)
+{
+	if (setresgid(0, 0, 0) < 0)
+		return fail(e, errno, "setresgid to root in the user namespace");
+	if (setresuid(0, 0, 0) < 0)
+		return fail(e, errno, "setresuid to root in the user namespace");
+	return 0;
+}
+
+static int set_uts_names(const struct plan *p, struct err *e)
+{
+	if (p->hostname && sethostname(p->hostname, strlen(p->hostname)) < 0)
+		return fail(e, errno, "sethostname %s", p->hostname);
+	if (p->domainname && setdomainname(p->domainname, strlen(p->domainname)) < 0)
+		return fail(e, errno, "setdomainname %s", p->domainname);
+	return 0;
+}
+
+/* create/run: everything between the namespaces and the process attributes. */
+static int setup_container(const struct plan *p, pid_t hostpid, struct err *e)
+{
+	char rootfs[PATH_MAX];
+	/* Nodes, mount points and symlinks get exactly the modes asked for; the process's own
+	 * umask is set later. */
+	umask(0);
+	if (set_uts_names(p, e) < 0)
+		return -1;
+	if (!realpath(p->rootfs, rootfs))
+		return fail(e, errno, "rootfs %s", p->rootfs);
+	if (prepare_rootfs(p, rootfs, e) < 0 || populate_rootfs(p, rootfs, e) < 0)
+		return -1;
+	for (size_t i = 0; i < p->nsysctls; i++)
+		if (write_sysctl(&p->sysctls[i], e) < 0)
+			return -1;
+	/* createContainer hooks: in the container's namespaces, after the mounts, before pivot_root. */
+	if (run_hooks(p, HOOK_CREATE_CONTAINER, hostpid, e) < 0 || pivot_into(rootfs, e) < 0)
+		return -1;
+	return restrict_paths(p, e);
+}
+
+static int set_rlimits(const struct plan *p, struct err *e)
+{
+	for (size_t i = 0; i < p->nrlimits; i++)
+		if (setrlimit((__rlimit_resource_t)p->rlimits[i].resource, &p->rlimits[i].limit) < 0)
+			return fail(e, errno, "setrlimit %d", p->rlimits[i].resource);
+	return 0;
+}
+
+/* Hands the pty master to whoever shows it to the user: the console socket (with the slave's
+ * name as payload, as runc sends it) or the parent, which relays its own stdio. */
+static int hand_off_master(struct channels *ch, int master, const char *name, struct err *e)
+{
+	if (ch->console >= 0) {
+		if (send_with_fd(ch->console, name, strlen(name), master) < 0)
+			return fail(e, errno, "send pty master to the console socket");
+		close_fd(&ch->console);
+		return 0;
+	}
+	if (sync_send(ch->sync, SYNC_PTY, "", master) < 0)
+		return fail(e, errno, "send pty master to the helper");
+	return 0;
+}
+
+/* Makes the pty slave our stdio and controlling terminal (in a session of our own). */
+static int adopt_slave(int slave, struct err *e)
+{
+	if (setsid() < 0)
+		return fail(e, errno, "setsid");
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		return fail(e, errno, "make the pty the controlling terminal");
+	for (int fd = 0; fd < 3; fd++)
+		if (dup2(slave, fd) < 0)
+			return fail(e, errno, "dup2 pty to %d", fd);
+	return 0;
+}
+
+/* Opens a pty from the container's /dev/ptmx (its own devpts after pivot_root). TIOCGPTPEER
+ * opens the slave from the master itself, so no /dev/pts path lookup can be raced. */
+static int setup_terminal(const struct plan *p, struct channels *ch, struct err *e)
+{
+	int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		return fail(e, errno, "open /dev/ptmx");
+	struct winsize ws = { .ws_row = p->rows, .ws_col = p->cols };
+	unsigned index;
+	char name[32];
+	/* grantpt is a no-op on devpts; unlockpt is what is needed. */
+	if (unlockpt(master) < 0 || ioctl(master, TIOCSWINSZ, &ws) < 0 || ioctl(master, TIOCGPTN, &index) < 0)
+		return fail(e, errno, "set up pty");
+	snprintf(name, sizeof name, "/dev/pts/%u", index);
+	int slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		return fail(e, errno, "open pty slave %s", name);
+	/* The process user owns its terminal, as login(1) arranges; root keeps it otherwise. */
+	if (p->has_user && fchown(slave, p->uid, (gid_t)-1) < 0)
+		return fail(e, errno, "chown %s", name);
+	if (hand_off_master(ch, master, name, e) < 0 || adopt_slave(slave, e) < 0)
+		return -1;
+	close_fd(&master);
+	if (slave > 2)
+		close_fd(&slave);
+	return 0;
+}
+
+/* Drops every bounding-set capability not in MASK. Done before the uid change, while we still
+ * hold CAP_SETPCAP in the effective set; probing with PR_CAPBSET_READ until EINVAL finds the
+ * kernel's last capability without reading /proc. */
+static int drop_bounding_set(uint64_t mask, struct err *e)
+{
+	for (int cap = 0; cap < 64; cap++) {
+		int r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+		if (r < 0)
+			break;
+		if (r == 1 && !(mask & (UINT64_C(1) << cap)) && prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			return fail(e, errno, "drop capability %d from the bounding set", cap);
+	}
+	return 0;
+}
+
+/* Groups, then gid, then uid (each step needs the privilege the next one removes). KEEPCAPS keeps
+ * the permitted set across the uid change; set_capabilities then sets the effective set again. */
+static int switch_user(const struct plan *p, struct err *e)
+{
+	if (setgroups(p->ngroups, p->groups) < 0)
+		return fail(e, errno, "setgroups");
+	if (setresgid(p->gid, p->gid, p->gid) < 0)
+		return fail(e, errno, "setresgid %u", (unsigned)p->gid);
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		return fail(e, errno, "prctl(PR_SET_KEEPCAPS)");
+	if (setresuid(p->uid, p->uid, p->uid) < 0)
+		return fail(e, errno, "setresuid %u", (unsigned)p->uid);
+	return 0;
+}
+
+/* capset with what the plan asks, limited to the capabilities we still hold: like runc with caps
+ * the kernel does not know, ones we lack cannot be granted and are left out rather than failing
+ * the container. Then ambient caps (they must be permitted and inheritable by now). */
+static int set_capabilities(const struct plan *p, struct err *e)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2];
+	if (syscall(SYS_capget, &hdr, data) < 0)
+		return fail(e, errno, "capget");
+	uint64_t held = (uint64_t)data[1].permitted << 32 | data[0].permitted;
+	uint64_t eff = p->caps[CAPS_EFFECTIVE] & held, perm = p->caps[CAPS_PERMITTED] & held;
+	uint64_t inh = p->caps[CAPS_INHERITABLE] & held;
+	for (int i = 0; i < 2; i++) {
+		data[i].effective = (uint32_t)(eff >> (32 * i));
+		data[i].permitted = (uint32_t)(perm >> (32 * i));
+		data[i].inheritable = (uint32_t)(inh >> (32 * i));
+	}
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		return fail(e, errno, "capset");
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		return fail(e, errno, "clear ambient capabilities");
+	for (int cap = 0; cap < 64; cap++)
+		if ((p->caps[CAPS_AMBIENT] & perm & inh & (UINT64_C(1) << cap)) &&
+		    prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			return fail(e, errno, "raise ambient capability %d", cap);
+	return 0;
+}
+
+static int install_seccomp(const struct plan *p, struct err *e)
+{
+	struct sock_fprog prog = { .len = (unsigned short)p->nseccomp, .filter = p->seccomp };
+	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+		return fail(e, errno, "install seccomp filter");
+	return 0;
+}
+
+static const char *env_value(const struct plan *p, const char *name)
+{
+	size_t n = strlen(name);
+	for (size_t i = 0; i < p->nenv; i++)
+		if (strncmp(p->env[i], name, n) == 0 && p->env[i][n] == '=')
+			return p->env[i] + n + 1;
+	return NULL;
+}
+
+/* execvp's search, but on the container's PATH (from the plan's env) and done before seccomp,
+ * so the filter only has to allow execve. Runs after the user switch: access() then answers for
+ * the container's user. */
+static int find_executable(const struct plan *p, char *out, size_t size, struct err *e)
+{
+	const char *name = p->args[0], *path = env_value(p, "PATH");
+	int err = ENOENT;
+	if (name[0] == '\0')
+		return fail(e, ENOENT, "exec \"%s\"", name);
+	if (strchr(name, '/')) {
+		if ((size_t)snprintf(out, size, "%s", name) >= size)
+			return fail(e, ENAMETOOLONG, "exec \"%s\"", name);
+		return 0;
+	}
+	for (const char *dir = path ? path : DEFAULT_PATH;; dir++) {
+		size_t dlen = strcspn(dir, ":");
+		int n = snprintf(out, size, "%.*s/%s", (int)dlen, dlen ? dir : ".", name);
+		struct stat st;
+		if (n > 0 && (size_t)n < size && stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
+			if (access(out, X_OK) == 0)
+				return 0;
+			err = EACCES;
+		}
+		dir += dlen;
+		if (*dir == '\0')
+			break;
+	}
+	return fail(e, err, "exec \"%s\"", name);
+}
+
+/* Tells the parent we are set up. The parent-death signal goes first: in create mode the
+ * parent exits on "ready" and we must outlive it. */
+static int signal_ready(int sync, struct err *e)
+{
+	if (prctl(PR_SET_PDEATHSIG, 0, 0, 0, 0) < 0)
+		return fail(e, errno, "prctl(PR_SET_PDEATHSIG)");
+	if (sync_send(sync, SYNC_READY, "", -1) < 0)
+		return fail(e, errno, "send ready to the helper");
+	return 0;
+}
+
+/* create mode: opening exec.fifo for writing blocks until `start` opens it for reading. The
+ * fifo is reached through the O_PATH fd taken before pivot_root, via the container's /proc. */
+static int wait_for_start(int fifo, struct err *e)
+{
+	struct fd_path path = fd_path(fifo);
+	int fd;
+	do
+		fd = open(path.s, O_WRONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		return fail(e, errno, "open exec fifo");
+	int rc = write_all(fd, "0", 1) < 0 ? fail(e, errno, "write exec fifo") : 0;
+	close_fd(&fd);
+	return rc;
+}
+
+/* The helper ignores SIGPIPE, and ignored signals survive execve; the container gets defaults. */
+static int exec_process(const struct plan *p, const char *exe, struct err *e)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		return fail(e, errno, "reset signals");
+	execve(exe, p->args, p->env);
+	return fail(e, errno, "exec \"%s\"", p->args[0]);
+}
+
+/* The process attributes, for all modes, in the order that keeps each step possible:
+ * rlimits, pty, umask and cwd while still root; seccomp without no_new_privs next, because then
+ * the kernel demands CAP_SYS_ADMIN for it (so the filter also sees the calls below); bounding set
+ * while CAP_SETPCAP is effective; user switch; capset; no_new_privs; "ready"; the fifo; the
+ * startContainer hooks; seccomp with no_new_privs last, so a profile only has to allow execve. */
+static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpid, struct err *e)
+{
+	char exe[PATH_MAX];
+	if (set_rlimits(p, e) < 0 || (p->has_terminal && setup_terminal(p, ch, e) < 0))
+		return -1;
+	umask(p->has_umask ? p->umask : 022);
+	if (p->cwd && chdir(p->cwd) < 0)
+		return fail(e, errno, "chdir %s", p->cwd);
+	if (p->seccomp && !p->no_new_privs && install_seccomp(p, e) < 0)
+		return -1;
+	if (p->has_caps && drop_bounding_set(p->caps[CAPS_BOUNDING], e) < 0)
+		return -1;
+	if ((p->has_user && switch_user(p, e) < 0) || (p->has_caps && set_capabilities(p, e) < 0))
+		return -1;
+	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return fail(e, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
+	if (find_executable(p, exe, sizeof exe, e) < 0 || signal_ready(ch->sync, e) < 0)
+		return -1;
+	if (p->mode == MODE_CREATE && wait_for_start(ch->fifo, e) < 0)
+		return -1;
+	close_fd(&ch->fifo);
+	if (run_hooks(p, HOOK_START_CONTAINER, hostpid, e) < 0)
+		return -1;
+	if (p->seccomp && p->no_new_privs && install_seccomp(p, e) < 0)
+		return -1;
+	return exec_process(p, exe, e);
+}
+
+/* Waits for the parent's go (id maps written, runtime hooks run) and learns our host pid. */
+static int await_parent_go(int sync, pid_t *hostpid, struct err *e)
+{
+	char buf[64];
+	ssize_t n = sync_recv(sync, buf, sizeof buf, NULL);
+	if (n < 0)
+		return fail(e, errno, "read from the helper");
+	if (n == 0 || buf[0] != SYNC_GO)
+		return fail(e, 0, "the helper went away before go");
+	*hostpid = (pid_t)atoi(buf + 1);
+	return 0;
+}
+
+/* The child's life: returns only on error (else it has exec'd). */
+static int child_main(const struct plan *p, struct channels *ch, struct err *e)
+{
+	pid_t hostpid = 0;
+	/* Until "ready" a child without its parent is useless: die with it rather than linger. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
+		return fail(e, errno, "prctl(PR_SET_PDEATHSIG)");
+	if (await_parent_go(ch->sync, &hostpid, e) < 0)
+		return -1;
+	if (p->has_ns[NS_USER] && become_namespace_root(e) < 0)
+		return -1;
+	if (p->mode != MODE_EXEC && setup_container(p, hostpid, e) < 0)
+		return -1;
+	return setup_process(p, ch, hostpid, e);
+}
+
+/* Child side of error reporting: the parent relays the message as `error`; once it is gone
+ * (create mode after "created") only stderr is left. */
+static _Noreturn void child_exit(int sync, const struct err *e)
+{
+	if (sync_send(sync, SYNC_ERROR, e->msg, -1) < 0)
+		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e->msg);
+	_exit(1);
+}
+
+/* ------------------------------------------------------------------------------------------ */
+/* Main                                                                                       */
+
+/* Namespaces, clone, then the child's setup and the parent's supervision. Returns the helper's
+ * exit code or -1 with E set (the child, if any, is gone by then). */
+static int run(const struct plan *p, struct channels *ch, struct err *e)
+{
+	int pair[2];
+	if (p->has_oom && write_oom_score_adj(p->oom_score_adj, e) < 0)
+		return -1;
+	if (join_cgroups(p, e) < 0 || join_namespaces(p, e) < 0)
+		return -1;
+	if (p->has_ns[NS_TIME] && !p->ns_path[NS_TIME] && unshare(CLONE_NEWTIME) < 0)
+		return fail(e, errno, "unshare time namespace");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
+		return fail(e, errno, "socketpair");
+	pid_t child = clone_child(clone_flags(p));
+	if (child < 0) {
+		int saved = errno;
+		close_fd(&pair[0]);
+		close_fd(&pair[1]);
+		return fail(e, saved, "clone");
+	}
+	if (child == 0) {
+		/* The notify socket must not stay open in a container waiting on its fifo: the runtime
+		 * would never see end-of-file. */
+		close_fd(&ch->notify);
+		close_fd(&pair[0]);
+		ch->sync = pair[1];
+		child_main(p, ch, e);
+		child_exit(ch->sync, e);
+	}
+	close_fd(&pair[1]);
+	close_fd(&ch->fifo);
+	close_fd(&ch->console);
+	ch->sync = pair[0];
+	int code = supervise(p, ch, child, e);
+	if (code < 0) {
+		int status;
+		(void)kill(child, SIGKILL);
+		(void)reap(child, &status);
+	}
+	return code;
+}
+
+int main(int argc, char **argv)
+{
+	struct plan plan;
+	struct err e;
+	struct channels ch = { .notify = -1, .console = -1, .fifo = -1, .sync = -1 };
+	if (argc != 2) {
+		(void)dprintf(STDERR_FILENO, "usage: dockyard-nsexec PLANFILE\n");
+		return 1;
+	}
+	/* A runtime that goes away must not kill us mid-setup: writes to it just fail. */
+	if (signal(SIGPIPE, SIG_IGN) == SIG_ERR) {
+		fail(&e, errno, "ignore SIGPIPE");
+		die(-1, &e);
+	}
+	if (load_plan(argv[1], &plan, &e) < 0)
+		die(notify_for_parse_error(&plan), &e);
+	if (open_channels(&plan, &ch, &e) < 0)
+		die(ch.notify, &e);
+	int code = run(&plan, &ch, &e);
+	if (code < 0)
+		die(ch.notify, &e);
+	return code;
+}

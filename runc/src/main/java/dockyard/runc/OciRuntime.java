@@ -1,0 +1,508 @@
+package dockyard.runc;
+
+import dockyard.linux.Libc;
+import dockyard.linux.LinuxException;
+import dockyard.linux.Signal;
+import dockyard.runc.cgroup.CgroupManager;
+import dockyard.runc.plan.Plan;
+import dockyard.runc.plan.PlanCompiler;
+import dockyard.runc.seccomp.SeccompCompiler;
+import dockyard.runc.spec.Spec;
+import dockyard.runc.spec.SpecLoader;
+import dockyard.runc.spec.SpecValidator;
+import dockyard.runc.state.ContainerState;
+import dockyard.runc.state.ProcStat;
+import dockyard.runc.state.StateStore;
+import dockyard.runc.state.Status;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * The OCI runtime operations (runc's verbs) over one state root. Each call is independent: all it
+ * knows about a container comes from the state directory, the process table and the cgroup, so
+ * the CLI can be a fresh process per verb, as runc's is.
+ */
+public final class OciRuntime {
+  public static final String OCI_VERSION = "1.0.2";
+
+  private final StateStore store;
+  private final HelperSession.Launcher launcher;
+  private final Consumer<String> warn;
+
+  /** Options of create and run. */
+  public record CreateOptions(Path consoleSocket, Path pidFile, boolean detach) {
+    public static CreateOptions defaults() {
+      return new CreateOptions(null, null, false);
+    }
+  }
+
+  /** Options of exec: the process to run (already merged with the container's defaults). */
+  public record ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach) {}
+
+  /** A runtime whose containers get {@code stdio}, with the helper run as a child process. */
+  public OciRuntime(Path root, Stdio stdio, Consumer<String> warn) {
+    this(root, warn, LocalHelper.launcher(root, stdio));
+  }
+
+  /** A runtime whose helper is started by {@code launcher} (the resident daemon hands plans to its clients). */
+  public OciRuntime(Path root, Consumer<String> warn, HelperSession.Launcher launcher) {
+    this.store = new StateStore(root);
+    this.warn = warn;
+    this.launcher = launcher;
+  }
+
+  public StateStore store() {
+    return store;
+  }
+
+  /** runc create: sets the container up and leaves its process waiting for {@link #start}. */
+  public void create(String id, Path bundle, CreateOptions o) throws IOException {
+    launch(id, bundle, PlanCompiler.Mode.CREATE, o);
+  }
+
+  /** runc run: create and start; returns the exit code (0 at once when detached). */
+  public int run(String id, Path bundle, CreateOptions o) throws IOException {
+    return launch(id, bundle, PlanCompiler.Mode.RUN, o);
+  }
+
+  private int launch(String id, Path bundleArg, PlanCompiler.Mode mode, CreateOptions o) throws IOException {
+    StateStore.validateId(id);
+    Path bundle = bundleArg.toAbsolutePath().normalize();
+    Spec spec = SpecLoader.load(bundle);
+    Path rootfs = SpecValidator.validate(spec, bundle);
+    boolean detached = mode == PlanCompiler.Mode.CREATE || o.detach();
+    if (spec.process().isTerminal() && detached && o.consoleSocket() == null) {
+      throw new RuntimeError("cannot allocate tty if runc will detach without setting console socket");
+    }
+    if (!spec.process().isTerminal() && o.consoleSocket() != null) {
+      throw new RuntimeError("cannot use console socket if runc will not detach or allocate tty");
+    }
+    if (o.consoleSocket() != null && !Files.exists(o.consoleSocket())) {
+      throw new RuntimeError("console socket " + o.consoleSocket() + " does not exist");
+    }
+    List<String> warnings = new ArrayList<>();
+    String seccompHex = seccomp(spec, warnings);
+    if (store.exists(id) || Files.exists(store.root().resolve(id))) throw new RuntimeError("container with id exists: " + id);
+    Path dir = store.reserve(id);
+    CgroupManager cgroup = null;
+    ContainerState state = null;
+    boolean created = false;
+    try {
+      cgroup = CgroupManager.forHost(spec.linux().cgroupsPath(), id);
+      cgroup.create(spec.linux().resources(), warnings);
+      Path fifo = null;
+      if (mode == PlanCompiler.Mode.CREATE) {
+        fifo = dir.resolve(StateStore.EXEC_FIFO);
+        Libc.mkfifo(fifo.toString(), 0622);
+      }
+      Map<String, String> cgroupPaths = new TreeMap<>();
+      cgroup.paths().forEach((k, v) -> cgroupPaths.put(k, v.toString()));
+      state = new ContainerState(id, 0, 0, bundle.toString(), rootfs.toString(), Instant.now().toString(), "", cgroupPaths, spec);
+      String[] template = stateTemplate(state, "created");
+      Path sock = launcher.needsNotifySocket() ? LocalHelper.socketFor(dir) : null;
+      Plan plan = new PlanCompiler(warnings).container(new PlanCompiler.ContainerRequest(
+          spec, bundle, rootfs, mode, sock, fifo, cgroup.procsFiles(), cgroup.paths(), o.consoleSocket(),
+          o.detach(), seccompHex, template[0], template[1]));
+      warnings.forEach(warn);
+      int exit = 0;
+      try (HelperSession helper = launcher.launch(plan, dir, sock)) {
+        events:
+        while (true) {
+          String line = helper.next();
+          if (line == null) {
+            int status = helper.waitFor();
+            if (created && mode == PlanCompiler.Mode.CREATE && status == 0) break;
+            throw new RuntimeError("dockyard-nsexec exited with status " + status + " before the container " + (created ? "finished" : "was created"));
+          }
+          String word = line.contains(" ") ? line.substring(0, line.indexOf(' ')) : line;
+          String rest = line.substring(word.length()).trim();
+          switch (word) {
+            case "pid" -> {
+              int pid = Integer.parseInt(rest);
+              ProcStat st = ProcStat.of(pid);
+              state = withPid(state, pid, st == null ? 0 : st.startTime());
+              store.save(state);
+              if (spec.hooks() != null && (notEmpty(spec.hooks().prestart()) || notEmpty(spec.hooks().createRuntime()))) {
+                try {
+                  String json = stateJson(state, "creating");
+                  HookRunner.run("prestart", spec.hooks().prestart(), json);
+                  HookRunner.run("createRuntime", spec.hooks().createRuntime(), json);
+                  helper.send("go");
+                } catch (RuntimeError e) {
+                  helper.send("abort " + e.getMessage());
+                  throw e;
+                }
+              }
+            }
+            case "created" -> {
+              created = true;
+              if (o.pidFile() != null) writePidFile(o.pidFile(), state.pid());
+              if (mode == PlanCompiler.Mode.CREATE) {
+                int status = helper.waitFor();
+                if (status != 0) throw new RuntimeError("dockyard-nsexec exited with status " + status + " after creating the container");
+                break events;
+              }
+            }
+            case "started" -> {
+              if (spec.hooks() != null) runPoststart(spec, state);
+              if (o.detach()) break events;
+            }
+            case "exit" -> {
+              exit = Integer.parseInt(rest);
+              break events;
+            }
+            case "error" -> throw new RuntimeError(rest);
+            default -> throw new RuntimeError("dockyard-nsexec said something unexpected: " + line);
+          }
+        }
+        if (mode == PlanCompiler.Mode.RUN && !o.detach()) helper.waitFor();
+      }
+      if (mode == PlanCompiler.Mode.RUN && !o.detach()) destroy(state, cgroup);
+      return exit;
+    } catch (IOException | RuntimeException e) {
+      // Whatever failed, the id is free again and nothing of the container is left.
+      cleanupFailed(id, state, cgroup);
+      throw e;
+    }
+  }
+
+  private String seccomp(Spec spec, List<String> warnings) {
+    Spec.Seccomp sc = spec.linux().seccomp();
+    if (sc == null) return null;
+    try {
+      var program = SeccompCompiler.compile(sc);
+      warnings.addAll(program.warnings());
+      return program.toHex();
+    } catch (IllegalArgumentException e) {
+      throw new RuntimeError("invalid seccomp profile: " + e.getMessage());
+    }
+  }
+
+  /** Undoes a create that failed part-way: no process, cgroup or state directory is left behind. */
+  private void cleanupFailed(String id, ContainerState state, CgroupManager cgroup) {
+    try {
+      if (state != null && state.pid() > 0 && ProcStat.alive(state.pid(), state.pidStartTime())) {
+        Libc.kill(state.pid(), Signal.SIGKILL.number());
+        waitGone(state.pid(), state.pidStartTime(), 5000);
+      }
+      if (cgroup != null) {
+        killAll(cgroup);
+        cgroup.destroy();
+      }
+    } catch (IOException | RuntimeException e) {
+      warn.accept("cleanup of " + id + ": " + e.getMessage());
+    }
+    try {
+      store.remove(id);
+    } catch (IOException e) {
+      warn.accept("cleanup of " + id + ": " + e.getMessage());
+    }
+  }
+
+  /** runc start: lets a created container's process exec the user's program. */
+  public void start(String id) throws IOException {
+    ContainerState st = store.load(id);
+    Status status = status(st);
+    switch (status) {
+      case STOPPED -> throw new RuntimeError("cannot start a container that has stopped");
+      case RUNNING, PAUSED -> throw new RuntimeError("cannot start an already running container");
+      default -> { }
+    }
+    Path fifo = store.dir(id).resolve(StateStore.EXEC_FIFO);
+    openFifo(fifo, st);
+    Files.deleteIfExists(fifo);
+    if (st.config().hooks() != null) runPoststart(st.config(), st);
+  }
+
+  /**
+   * Opening the fifo for reading releases the container's process, which is blocked opening it for
+   * writing. If that process died meanwhile, nobody would ever open the write side, so the wait
+   * checks on it and, giving up, opens the write side itself to free the blocked reader.
+   */
+  private void openFifo(Path fifo, ContainerState st) throws IOException {
+    var result = new java.util.concurrent.CompletableFuture<byte[]>();
+    Thread reader = Thread.ofPlatform().daemon().start(() -> {
+      try (InputStream in = Files.newInputStream(fifo)) {
+        result.complete(in.readAllBytes());
+      } catch (IOException e) {
+        result.completeExceptionally(e);
+      }
+    });
+    while (true) {
+      try {
+        byte[] got = result.get(20, java.util.concurrent.TimeUnit.MILLISECONDS);
+        if (got.length == 0) throw new RuntimeError("cannot start container " + st.id() + ": its process exited before start");
+        return;
+      } catch (java.util.concurrent.TimeoutException e) {
+        if (!ProcStat.alive(st.pid(), st.pidStartTime())) {
+          try (OutputStream release = Files.newOutputStream(fifo)) {
+            release.flush();
+          }
+          throw new RuntimeError("cannot start a container that has stopped");
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        reader.interrupt();
+        throw new RuntimeError("interrupted while starting " + st.id());
+      } catch (java.util.concurrent.ExecutionException e) {
+        throw new IOException("open " + fifo + ": " + e.getCause().getMessage(), e.getCause());
+      }
+    }
+  }
+
+  private void runPoststart(Spec spec, ContainerState st) {
+    try {
+      HookRunner.run("poststart", spec.hooks().poststart(), stateJson(st, "running"));
+    } catch (IOException | RuntimeError e) {
+      warn.accept(e.getMessage());
+    }
+  }
+
+  /** runc state. */
+  public OciState state(String id) throws IOException {
+    ContainerState st = store.load(id);
+    return ociState(st, status(st));
+  }
+
+  /** runc list: every container under the root. */
+  public List<OciState> list() throws IOException {
+    List<OciState> out = new ArrayList<>();
+    for (String id : store.ids()) {
+      try {
+        out.add(state(id));
+      } catch (RuntimeError e) {
+        // removed while listing
+      }
+    }
+    return out;
+  }
+
+  /** runc kill [--all]. */
+  public void kill(String id, int signal, boolean all) throws IOException {
+    ContainerState st = store.load(id);
+    Status status = status(st);
+    if (status == Status.STOPPED) throw new RuntimeError("container not running");
+    if (all) {
+      CgroupManager cg = cgroupOf(st);
+      for (int pid : cg.pids()) {
+        try {
+          Libc.kill(pid, signal);
+        } catch (LinuxException e) {
+          // raced with its exit
+        }
+      }
+      if (status == Status.PAUSED && signal == Signal.SIGKILL.number()) cg.thaw();
+    } else {
+      Libc.kill(st.pid(), signal);
+    }
+  }
+
+  /** runc delete [--force]. */
+  public void delete(String id, boolean force) throws IOException {
+    ContainerState st;
+    try {
+      st = store.load(id);
+    } catch (RuntimeError e) {
+      if (force && !store.exists(id)) {
+        store.remove(id);
+        return;
+      }
+      throw e;
+    }
+    Status status = status(st);
+    switch (status) {
+      case STOPPED -> { }
+      case CREATED -> kill(st, cgroupOf(st));
+      case RUNNING, PAUSED -> {
+        if (!force) throw new RuntimeError("cannot delete container " + id + " that is not stopped: " + status);
+        kill(st, cgroupOf(st));
+      }
+      case CREATING -> throw new RuntimeError("container " + id + " is being created");
+    }
+    destroy(st, cgroupOf(st));
+  }
+
+  private void kill(ContainerState st, CgroupManager cg) throws IOException {
+    killAll(cg);
+    try {
+      Libc.kill(st.pid(), Signal.SIGKILL.number());
+    } catch (LinuxException e) {
+      // already gone
+    }
+    if (cg.frozen()) cg.thaw();
+    waitGone(st.pid(), st.pidStartTime(), 10_000);
+  }
+
+  private static void killAll(CgroupManager cg) throws IOException {
+    for (int pid : cg.pids()) {
+      try {
+        Libc.kill(pid, Signal.SIGKILL.number());
+      } catch (LinuxException e) {
+        // raced with its exit
+      }
+    }
+  }
+
+  /** Removes what a stopped container still holds, then runs poststop hooks (failures only warn, as in runc). */
+  private void destroy(ContainerState st, CgroupManager cg) throws IOException {
+    killAll(cg);
+    for (int i = 0; i < 500 && !cg.pids().isEmpty(); i++) sleep(2);
+    cg.destroy();
+    store.remove(st.id());
+    if (st.config().hooks() != null && st.config().hooks().poststop() != null) {
+      try {
+        HookRunner.run("poststop", st.config().hooks().poststop(), stateJson(st, "stopped"));
+      } catch (IOException | RuntimeError e) {
+        warn.accept(e.getMessage());
+      }
+    }
+  }
+
+  /** runc exec: runs another process in the container; returns its exit code (0 when detached). */
+  public int exec(String id, ExecOptions o) throws IOException {
+    ContainerState st = store.load(id);
+    Status status = status(st);
+    if (status == Status.STOPPED) throw new RuntimeError("cannot exec in a stopped container");
+    if (status == Status.PAUSED) throw new RuntimeError("cannot exec in a paused container");
+    List<String> problems = new ArrayList<>();
+    SpecValidator.process(o.process(), problems);
+    if (!problems.isEmpty()) throw new RuntimeError("invalid process: " + String.join("; ", problems));
+    if (o.process().isTerminal() && o.detach() && o.consoleSocket() == null) {
+      throw new RuntimeError("cannot allocate tty if runc will detach without setting console socket");
+    }
+    List<String> warnings = new ArrayList<>();
+    String seccompHex = seccomp(st.config(), warnings);
+    CgroupManager cg = cgroupOf(st);
+    Path work = Files.createTempDirectory(store.dir(id), "exec-");
+    try {
+      Path sock = launcher.needsNotifySocket() ? LocalHelper.socketFor(work) : null;
+      Plan plan = new PlanCompiler(warnings).exec(new PlanCompiler.ExecRequest(
+          st.config(), o.process(), st.pid(), sock, cg.procsFiles(), o.consoleSocket(), o.detach(), seccompHex));
+      warnings.forEach(warn);
+      try (HelperSession helper = launcher.launch(plan, work, sock)) {
+        while (true) {
+          String line = helper.next();
+          if (line == null) throw new RuntimeError("dockyard-nsexec exited with status " + helper.waitFor() + " during exec");
+          String word = line.contains(" ") ? line.substring(0, line.indexOf(' ')) : line;
+          String rest = line.substring(word.length()).trim();
+          switch (word) {
+            case "pid" -> {
+              if (o.pidFile() != null) writePidFile(o.pidFile(), Integer.parseInt(rest));
+            }
+            case "created" -> { }
+            case "started" -> {
+              if (o.detach()) return 0;
+            }
+            case "exit" -> {
+              helper.waitFor();
+              return Integer.parseInt(rest);
+            }
+            case "error" -> throw new RuntimeError(rest);
+            default -> throw new RuntimeError("dockyard-nsexec said something unexpected: " + line);
+          }
+        }
+      }
+    } finally {
+      try (var walk = Files.walk(work)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+      }
+    }
+  }
+
+  /** runc ps: the pids in the container's cgroup. */
+  public List<Integer> ps(String id) throws IOException {
+    ContainerState st = store.load(id);
+    return cgroupOf(st).pids();
+  }
+
+  public void pause(String id) throws IOException {
+    ContainerState st = store.load(id);
+    Status s = status(st);
+    if (s != Status.RUNNING && s != Status.CREATED) throw new RuntimeError("container not running");
+    cgroupOf(st).freeze();
+  }
+
+  public void resume(String id) throws IOException {
+    ContainerState st = store.load(id);
+    if (status(st) != Status.PAUSED) throw new RuntimeError("container not paused");
+    cgroupOf(st).thaw();
+  }
+
+  /** runc events --stats: one snapshot of the container's cgroup counters. */
+  public Map<String, Object> stats(String id) throws IOException {
+    ContainerState st = store.load(id);
+    if (status(st) == Status.STOPPED) throw new RuntimeError("container not running");
+    Map<String, Object> ev = new LinkedHashMap<>();
+    ev.put("type", "stats");
+    ev.put("id", id);
+    ev.put("data", cgroupOf(st).stats());
+    return ev;
+  }
+
+  public Status status(ContainerState st) {
+    if (st.pid() <= 0 || !ProcStat.alive(st.pid(), st.pidStartTime())) return Status.STOPPED;
+    if (Files.exists(store.dir(st.id()).resolve(StateStore.EXEC_FIFO))) return Status.CREATED;
+    if (cgroupOf(st).frozen()) return Status.PAUSED;
+    return Status.RUNNING;
+  }
+
+  private static CgroupManager cgroupOf(ContainerState st) {
+    Map<String, Path> paths = new LinkedHashMap<>();
+    st.cgroupPaths().forEach((k, v) -> paths.put(k, Path.of(v)));
+    return CgroupManager.fromPaths(paths);
+  }
+
+  private static OciState ociState(ContainerState st, Status status) {
+    Map<String, String> ann = st.config().annotations() == null ? Map.of() : st.config().annotations();
+    return new OciState(OCI_VERSION, st.id(), status == Status.STOPPED ? 0 : st.pid(), status.toString(), st.bundle(), st.rootfs(), st.created(), st.owner(), ann);
+  }
+
+  private static String stateJson(ContainerState st, String status) {
+    Map<String, String> ann = st.config().annotations() == null ? Map.of() : st.config().annotations();
+    return SpecLoader.toCompactJson(new OciState(OCI_VERSION, st.id(), st.pid(), status, st.bundle(), null, null, null, ann));
+  }
+
+  /** The hook state JSON around the pid, which only the helper knows when container hooks run. */
+  private static String[] stateTemplate(ContainerState st, String status) {
+    String json = stateJson(withPid(st, 987654321, 0), status);
+    int at = json.indexOf("987654321");
+    return new String[] {json.substring(0, at), json.substring(at + 9)};
+  }
+
+  private static ContainerState withPid(ContainerState s, int pid, long start) {
+    return new ContainerState(s.id(), pid, start, s.bundle(), s.rootfs(), s.created(), s.owner(), s.cgroupPaths(), s.config());
+  }
+
+  private static void writePidFile(Path file, int pid) throws IOException {
+    Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
+    Files.writeString(tmp, Integer.toString(pid));
+    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  private static void waitGone(int pid, long start, long millis) {
+    long deadline = System.nanoTime() + millis * 1_000_000;
+    while (ProcStat.alive(pid, start) && System.nanoTime() < deadline) sleep(1);
+  }
+
+  private static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static boolean notEmpty(List<?> l) {
+    return l != null && !l.isEmpty();
+  }
+}

@@ -1,0 +1,295 @@
+package dockyard.runc;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import dockyard.linux.Signal;
+import dockyard.runc.spec.Spec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Real containers from busybox-static bundles: namespaces, pivot_root, cgroups, capabilities and
+ * seccomp as the kernel applies them. Needs root (CI runs as root).
+ */
+@EnabledIf("dockyard.runc.Bundles#available")
+class RuntimeTest {
+  @TempDir Path dir;
+  Path root;
+  Path out;
+  Path err;
+  OciRuntime rt;
+  final List<String> warnings = new ArrayList<>();
+  final List<String> ids = new ArrayList<>();
+
+  @BeforeEach
+  void setUp() {
+    root = dir.resolve("state");
+    out = dir.resolve("out");
+    err = dir.resolve("err");
+    rt = new OciRuntime(root, new Stdio(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()),
+        ProcessBuilder.Redirect.to(out.toFile()), ProcessBuilder.Redirect.to(err.toFile())), warnings::add);
+  }
+
+  @AfterEach
+  void cleanUp() throws IOException {
+    for (String id : ids) {
+      try {
+        rt.delete(id, true);
+      } catch (RuntimeError e) {
+        // already gone
+      }
+      assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory", id)), "cgroup of " + id + " left behind");
+    }
+  }
+
+  String id(String name) {
+    String id = "dy-" + name + "-" + ProcessHandle.current().pid();
+    ids.add(id);
+    return id;
+  }
+
+  Path bundle(String name, List<String> args, UnaryOperator<Spec> edit) throws IOException {
+    return Bundles.make(Files.createDirectories(dir.resolve(name)), args, edit);
+  }
+
+  String stdout() throws IOException {
+    return Files.readString(out).trim();
+  }
+
+  String stderr() throws IOException {
+    return Files.readString(err).trim();
+  }
+
+  @Test
+  void trueAndFalseReturnTheirExitCodesAndLeaveNothingBehind() throws Exception {
+    String id = id("true");
+    assertEquals(0, rt.run(id, bundle("t", List.of("true"), s -> s), OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+    assertFalse(Files.exists(root.resolve(id)), "state directory removed after run");
+    assertFalse(Files.exists(Path.of("/sys/fs/cgroup/pids", id)), "cgroup removed after run");
+    assertEquals(1, rt.run(id("false"), bundle("f", List.of("false"), s -> s), OciRuntime.CreateOptions.defaults()));
+  }
+
+  String stderrQuietly() {
+    try {
+      return stderr();
+    } catch (IOException e) {
+      return e.toString();
+    }
+  }
+
+  @Test
+  void theProcessIsPidOneWithTheConfiguredHostname() throws Exception {
+    Path b = bundle("pid1", List.of("sh", "-c", "echo $$; hostname"), s -> Bundles.withHostname(s, "box-under-test"));
+    assertEquals(0, rt.run(id("pid1"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+    assertEquals("1\nbox-under-test", stdout());
+  }
+
+  @Test
+  void aReadOnlyRootfsRefusesWrites() throws Exception {
+    Path b = bundle("ro", List.of("touch", "/newfile"), s -> s);
+    assertNotEquals(0, rt.run(id("ro"), b, OciRuntime.CreateOptions.defaults()));
+    assertTrue(stderr().contains("Read-only file system"), stderr());
+    Path rw = bundle("rw", List.of("touch", "/newfile"), s -> Bundles.withRoot(s, new Spec.Root("rootfs", false)));
+    assertEquals(0, rt.run(id("rw"), rw, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+    assertTrue(Files.exists(rw.resolve("rootfs/newfile")));
+  }
+
+  @Test
+  void theMemoryLimitKillsAnAllocation() throws Exception {
+    // dd fills a 64 MiB buffer; the cgroup allows 16 MiB, so the OOM killer ends it with SIGKILL.
+    Spec.Resources limits = new Spec.Resources(null, new Spec.Memory(16L << 20, null, null, null, null, null, null, null), null, null, null, null, null);
+    Path b = bundle("mem", List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"), s -> Bundles.withLinux(s, l -> l.resources(limits)));
+    assertEquals(128 + Signal.SIGKILL.number(), rt.run(id("mem"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+    Path ok = bundle("mem-ok", List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=1"), s -> Bundles.withLinux(s, l -> l.resources(limits)));
+    assertEquals(0, rt.run(id("mem-ok"), ok, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+  }
+
+  @Test
+  void thePidsLimitStopsForks() throws Exception {
+    Spec.Resources limits = new Spec.Resources(null, null, null, new Spec.Pids(4), null, null, null);
+    Path b = bundle("pids", List.of("sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo spawned"),
+        s -> Bundles.withLinux(s, l -> l.resources(limits)));
+    rt.run(id("pids"), b, OciRuntime.CreateOptions.defaults());
+    assertTrue(stderr().contains("fork"), "forks beyond pids.max fail: " + stderr());
+  }
+
+  @Test
+  void droppingCapChownBlocksChown() throws Exception {
+    List<String> withoutChown = List.of("CAP_DAC_OVERRIDE", "CAP_FOWNER", "CAP_KILL", "CAP_SETUID", "CAP_SETGID");
+    UnaryOperator<Spec> rw = s -> Bundles.withRoot(s, new Spec.Root("rootfs", false));
+    Path b = bundle("nochown", List.of("sh", "-c", "touch /tmp/f && chown 1 /tmp/f"), s -> Bundles.withCaps(rw.apply(s), withoutChown));
+    assertNotEquals(0, rt.run(id("nochown"), b, OciRuntime.CreateOptions.defaults()));
+    assertTrue(stderr().contains("Operation not permitted"), stderr());
+    List<String> withChown = new ArrayList<>(withoutChown);
+    withChown.add("CAP_CHOWN");
+    Path ok = bundle("chown", List.of("sh", "-c", "touch /tmp/f && chown 1 /tmp/f"), s -> Bundles.withCaps(rw.apply(s), withChown));
+    assertEquals(0, rt.run(id("chown"), ok, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+  }
+
+  @Test
+  void aSeccompRuleBlocksMkdir() throws Exception {
+    Spec.Seccomp profile = new Spec.Seccomp("SCMP_ACT_ALLOW", null, List.of("SCMP_ARCH_X86_64"), null, null,
+        List.of(new Spec.Syscall(List.of("mkdir", "mkdirat"), "SCMP_ACT_ERRNO", null, null)));
+    UnaryOperator<Spec> rw = s -> Bundles.withRoot(s, new Spec.Root("rootfs", false));
+    Path b = bundle("seccomp", List.of("sh", "-c", "mkdir /tmp/d"), s -> Bundles.withLinux(rw.apply(s), l -> l.seccomp(profile)));
+    assertNotEquals(0, rt.run(id("seccomp"), b, OciRuntime.CreateOptions.defaults()));
+    assertTrue(stderr().contains("Operation not permitted"), stderr());
+    assertFalse(Files.exists(b.resolve("rootfs/tmp/d")));
+  }
+
+  @Test
+  void createStartStateKillDeleteLifecycle() throws Exception {
+    String id = id("life");
+    Path b = bundle("life", List.of("sleep", "60"), s -> s);
+    Path pidFile = dir.resolve("pid");
+    rt.create(id, b, new OciRuntime.CreateOptions(null, pidFile, false));
+    OciState created = rt.state(id);
+    assertEquals("created", created.status());
+    assertEquals(id, created.id());
+    assertEquals(b.toAbsolutePath().normalize().toString(), created.bundle());
+    assertTrue(created.pid() > 0);
+    assertEquals(Integer.toString(created.pid()), Files.readString(pidFile));
+    assertEquals("1.0.2", created.ociVersion());
+    RuntimeError twice = assertThrows(RuntimeError.class, () -> rt.create(id, b, OciRuntime.CreateOptions.defaults()));
+    assertEquals("container with id exists: " + id, twice.getMessage());
+    rt.start(id);
+    assertEquals("running", rt.state(id).status());
+    assertEquals("cannot start an already running container", assertThrows(RuntimeError.class, () -> rt.start(id)).getMessage());
+    assertEquals(List.of(created.pid()), rt.ps(id));
+    rt.pause(id);
+    assertEquals("paused", rt.state(id).status());
+    rt.resume(id);
+    assertEquals("running", rt.state(id).status());
+    RuntimeError busy = assertThrows(RuntimeError.class, () -> rt.delete(id, false));
+    assertTrue(busy.getMessage().contains("not stopped: running"), busy.getMessage());
+    rt.kill(id, Signal.SIGKILL.number(), false);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!rt.state(id).status().equals("stopped") && System.nanoTime() < deadline) Thread.sleep(5);
+    assertEquals("stopped", rt.state(id).status());
+    assertEquals(0, rt.state(id).pid());
+    rt.delete(id, false);
+    assertEquals("container does not exist", assertThrows(RuntimeError.class, () -> rt.state(id)).getMessage());
+    assertFalse(Files.exists(root.resolve(id)));
+  }
+
+  @Test
+  void execRunsInTheContainersNamespaces() throws Exception {
+    String id = id("exec");
+    Path b = bundle("exec", List.of("sleep", "60"), s -> Bundles.withHostname(s, "exec-box"));
+    assertEquals(0, rt.run(id, b, new OciRuntime.CreateOptions(null, null, true)));
+    assertEquals("running", rt.state(id).status());
+    Spec.Process base = rt.store().load(id).config().process();
+    Spec.Process p = new Spec.Process(false, null, base.user(), List.of("sh", "-c", "hostname; echo $$; cat /proc/1/cmdline; exit 3"), null,
+        base.env(), "/", base.capabilities(), null, null, null, null, null);
+    assertEquals(3, rt.exec(id, new OciRuntime.ExecOptions(p, null, null, false)), this::stderrQuietly);
+    String[] lines = stdout().split("\n");
+    assertEquals("exec-box", lines[0]);
+    assertNotEquals("1", lines[1], "exec'd process is not the init");
+    assertTrue(lines[2].startsWith("sleep"), lines[2]);
+    rt.delete(id, true);
+    assertFalse(Files.exists(root.resolve(id)));
+  }
+
+  @Test
+  void hooksSeeTheStateOnStdin() throws Exception {
+    String id = id("hooks");
+    Path log = dir.resolve("hooks.log");
+    Spec.Hook record = new Spec.Hook("/bin/sh", List.of("sh", "-c", "cat >> " + log + "; echo >> " + log), null, 5);
+    Path b = bundle("hooks", List.of("true"), s -> Bundles.withHooks(s, new Spec.Hooks(null, List.of(record), null, null, List.of(record), List.of(record))));
+    assertEquals(0, rt.run(id, b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+    List<String> lines = Files.readAllLines(log);
+    assertEquals(3, lines.size(), lines.toString());
+    assertTrue(lines.get(0).contains("\"status\":\"creating\"") && lines.get(0).contains("\"id\":\"" + id + "\""), lines.get(0));
+    assertTrue(lines.get(1).contains("\"status\":\"running\""), lines.get(1));
+    assertTrue(lines.get(2).contains("\"status\":\"stopped\""), lines.get(2));
+  }
+
+  @Test
+  void aDetachedContainerSendsItsPtyToTheConsoleSocket() throws Exception {
+    String id = id("tty");
+    Path sock = dir.resolve("console.sock");
+    Path got = dir.resolve("console.out");
+    // A console-socket receiver, as containerd-shim would be: takes the pty master by SCM_RIGHTS
+    // and copies what the container writes to it.
+    String py = String.join("\n",
+        "import socket, os, sys",
+        "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)",
+        "print('ready', flush=True)",
+        "c, _ = s.accept()",
+        "msg, fds, flags, addr = socket.recv_fds(c, 1024, 1)",
+        "data = b''",
+        "while b'done' not in data:",
+        "    try:",
+        "        chunk = os.read(fds[0], 4096)",
+        "    except OSError:",
+        "        break",
+        "    if not chunk: break",
+        "    data += chunk",
+        "open(sys.argv[2], 'wb').write(data)");
+    Process receiver = new ProcessBuilder("python3", "-c", py, sock.toString(), got.toString()).redirectErrorStream(true).start();
+    try (InputStream in = receiver.getInputStream()) {
+      assertEquals("ready", new String(in.readNBytes(5), StandardCharsets.US_ASCII));
+      Path b = bundle("tty", List.of("sh", "-c", "tty; echo done; sleep 30"), Bundles::withTerminal);
+      assertEquals(0, rt.run(id, b, new OciRuntime.CreateOptions(sock, null, true)), this::stderrQuietly);
+      assertTrue(receiver.waitFor(20, TimeUnit.SECONDS), "receiver finished");
+      String console = Files.readString(got);
+      assertTrue(console.contains("/dev/pts/0"), console);
+      assertTrue(console.contains("done"), console);
+    } finally {
+      receiver.destroyForcibly();
+    }
+  }
+
+  @Test
+  void badBundlesAreRefusedWithoutLeftovers() throws Exception {
+    Path malformed = Files.createDirectories(dir.resolve("malformed"));
+    Files.writeString(malformed.resolve("config.json"), "{\"ociVersion\": \"1.0.2\",\n \"process\": [}");
+    RuntimeError e = assertThrows(RuntimeError.class, () -> rt.run(id("malformed"), malformed, OciRuntime.CreateOptions.defaults()));
+    assertTrue(e.getMessage().contains("invalid JSON at line 2"), e.getMessage());
+
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    e = assertThrows(RuntimeError.class, () -> rt.run(id("missing"), empty, OciRuntime.CreateOptions.defaults()));
+    assertTrue(e.getMessage().contains("config.json not found"), e.getMessage());
+
+    Path noRootfs = bundle("norootfs", List.of("true"), s -> Bundles.withRoot(s, new Spec.Root("nothere", true)));
+    e = assertThrows(RuntimeError.class, () -> rt.run(id("norootfs"), noRootfs, OciRuntime.CreateOptions.defaults()));
+    assertTrue(e.getMessage().contains("does not exist"), e.getMessage());
+
+    Path badNs = bundle("badns", List.of("true"), s -> Bundles.withLinux(s, l -> {
+      List<Spec.Namespace> ns = new ArrayList<>(l.namespaces());
+      ns.add(new Spec.Namespace("bogus", null));
+      return l.namespaces(ns);
+    }));
+    e = assertThrows(RuntimeError.class, () -> rt.run(id("badns"), badNs, OciRuntime.CreateOptions.defaults()));
+    assertTrue(e.getMessage().contains("unknown namespace type \"bogus\""), e.getMessage());
+
+    // A failure inside the helper (the program does not exist) also unwinds everything.
+    String id = id("noexec");
+    Path noProgram = bundle("noexec", List.of("/bin/does-not-exist"), s -> s);
+    e = assertThrows(RuntimeError.class, () -> rt.run(id, noProgram, OciRuntime.CreateOptions.defaults()));
+    assertTrue(e.getMessage().contains("does-not-exist"), e.getMessage());
+    assertFalse(Files.exists(root.resolve(id)), "no state directory");
+    assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory", id)), "no cgroup");
+    assertFalse(Files.readString(Path.of("/proc/self/mountinfo")).contains(dir.toString()), "no mount left on the host");
+    assertTrue(rt.list().isEmpty());
+  }
+
+  @Test
+  void rlimitsApplyInsideTheContainer() throws Exception {
+    Path b = bundle("rlimit", List.of("sh", "-c", "ulimit -n"), s -> s);
+    assertEquals(0, rt.run(id("rlimit"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+    assertEquals("1024", stdout());
+  }
+}
