@@ -674,7 +674,9 @@ static int apply_directive(struct plan *p, const struct directive *d, const stru
 	if (l->argc < d->min_args || l->argc > d->max_args) {
 		if (d->min_args == d->max_args)
 			return fail(e, 0, "expected %zu arguments, got %zu", d->min_args, l->argc);
-		return fail(e, 0, "expected at least %zu arguments, got %zu", d->min_args, l->argc);
+		if (d->max_args == ANY)
+			return fail(e, 0, "expected at least %zu arguments, got %zu", d->min_args, l->argc);
+		return fail(e, 0, "expected %zu to %zu arguments, got %zu", d->min_args, d->max_args, l->argc);
 	}
 	switch (d->kind) {
 	case SET_FLAG:
@@ -1287,12 +1289,13 @@ static bool pump(int from, int to)
 	return true;
 }
 
-/* Forwards what is left in the pty after the container exited, without waiting for processes
- * outside its pid namespace that may still hold the slave. */
+/* Forwards what is left in the pty after the container exited. A read after the slave closed
+ * first flushes the kernel's pending pty buffer, then gives EIO; the short timeout only matters
+ * when a process outside the container's pid namespace (exec mode) still holds the slave. */
 static void drain(int master)
 {
 	struct pollfd pfd = { .fd = master, .events = POLLIN };
-	while (poll(&pfd, 1, 0) > 0 && (pfd.revents & POLLIN) && pump(master, STDOUT_FILENO))
+	while (poll(&pfd, 1, 100) > 0 && pump(master, STDOUT_FILENO))
 		;
 }
 
@@ -1439,25 +1442,57 @@ static int open_in_root(int root, const char *path, int flags)
 
 enum create_kind { CREATE_NONE, CREATE_DIR, CREATE_FILE };
 
-/* Creates the missing component NAME inside the directory DIR. */
+/* Creates NAME inside the directory DIR; -1 with errno set (EEXIST included) on failure. */
 static int create_component(int dir, const char *name, bool as_file)
 {
 	if (!as_file)
-		return mkdirat(dir, name, 0755) < 0 && errno != EEXIST ? -1 : 0;
+		return mkdirat(dir, name, 0755);
 	int fd = openat(dir, name, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return errno == EEXIST ? 0 : -1;
+		return -1;
+	close_fd(&fd);
+	return 0;
+}
+
+static int create_in_root(int root, const char *path, enum create_kind kind, int depth, struct err *e);
+
+/* Makes the component that ends BUF (it starts at BUF + START, DIR is its directory) exist after
+ * open_in_root found nothing there. When the name is taken, it is a symlink whose target is
+ * missing: its target is created (inside the rootfs, like `mkdir -p` in the container would),
+ * so the walk can go on through it. */
+static int make_component(int root, int dir, const char *buf, size_t start, enum create_kind kind, int depth, struct err *e)
+{
+	char target[PATH_MAX], path[PATH_MAX];
+	if (create_component(dir, buf + start, kind == CREATE_FILE) == 0)
+		return 0;
+	if (errno != EEXIST)
+		return fail(e, errno, "create %s in the rootfs", buf);
+	ssize_t n = readlinkat(dir, buf + start, target, sizeof target - 1);
+	if (n < 0) /* not a symlink: someone else created it meanwhile */
+		return errno == EINVAL ? 0 : fail(e, errno, "readlink %s in the rootfs", buf);
+	target[n] = '\0';
+	/* A relative target is relative to the link's directory: BUF up to the link's name. */
+	int len = target[0] == '/' ? snprintf(path, sizeof path, "%s", target)
+				   : snprintf(path, sizeof path, "%.*s%s", (int)start, buf, target);
+	if (len < 0 || (size_t)len >= sizeof path)
+		return fail(e, ENAMETOOLONG, "create %s in the rootfs", buf);
+	int fd = create_in_root(root, path, kind, depth + 1, e);
+	if (fd < 0)
+		return -1;
 	close_fd(&fd);
 	return 0;
 }
 
 /* Walks PATH component by component below ROOT, creating what is missing (directories, and a
  * file last for CREATE_FILE). Each prefix is opened with open_in_root and the next component is
- * created in what that returned, so creation happens inside the rootfs too. Returns an O_PATH fd. */
-static int create_in_root(int root, const char *path, enum create_kind kind, struct err *e)
+ * created in what that returned, so creation happens inside the rootfs too. DEPTH counts the
+ * dangling symlinks followed, against loops. Returns an O_PATH fd. */
+static int create_in_root(int root, const char *path, enum create_kind kind, int depth, struct err *e)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
+	if (depth > 40)
+		return fail(e, ELOOP, "create %s in the rootfs", path);
 	if (len >= sizeof buf)
 		return fail(e, ENAMETOOLONG, "%s", path);
 	memcpy(buf, path, len + 1);
@@ -1477,10 +1512,9 @@ static int create_in_root(int root, const char *path, enum create_kind kind, str
 		int fd = open_in_root(root, buf, O_PATH);
 		if (fd < 0 && errno == ENOENT) {
 			bool last = end == len || buf[end + 1 + strspn(buf + end + 1, "/")] == '\0';
-			if (create_component(dir, buf + start, last && kind == CREATE_FILE) < 0) {
-				int err = errno;
+			if (make_component(root, dir, buf, start, last ? kind : CREATE_DIR, depth, e) < 0) {
 				close_fd(&dir);
-				return fail(e, err, "create %s in the rootfs", buf);
+				return -1;
 			}
 			fd = open_in_root(root, buf, O_PATH);
 		}
@@ -1505,7 +1539,7 @@ static int resolve_in_root(int root, const char *path, enum create_kind kind, st
 		return fd;
 	if (errno != ENOENT || kind == CREATE_NONE)
 		return fail(e, errno, "open %s in the rootfs", path);
-	return create_in_root(root, path, kind, e);
+	return create_in_root(root, path, kind, 0, e);
 }
 
 /* Splits PATH into its directory (opened below ROOT, created if missing) and final NAME. */
@@ -1687,7 +1721,7 @@ static int do_mount(int root, const struct mount_spec *m, struct err *e)
  * it (the container path is also the host path of the node, as with runc). */
 static int bind_host_device(int dir, const char *name, const struct device_spec *d, struct err *e)
 {
-	if (create_component(dir, name, true) < 0)
+	if (create_component(dir, name, true) < 0 && errno != EEXIST)
 		return fail(e, errno, "create %s", d->path);
 	int fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
@@ -1796,7 +1830,7 @@ static int mask_path(const char *path, struct err *e)
 	struct stat st;
 	if (stat(path, &st) < 0)
 		return errno == ENOENT ? 0 : fail(e, errno, "mask %s", path);
-	int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, "size=0")
+	int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL)
 				    : mount("/dev/null", path, NULL, MS_BIND, NULL);
 	return r < 0 ? fail(e, errno, "mask %s", path) : 0;
 }
@@ -1972,6 +2006,10 @@ static int setup_container(const struct plan *p, pid_t hostpid, struct err *e)
 	/* createContainer hooks: in the container's namespaces, after the mounts, before pivot_root. */
 	if (run_hooks(p, HOOK_CREATE_CONTAINER, hostpid, e) < 0 || pivot_into(rootfs, e) < 0)
 		return -1;
+	/* The rootfs mount may have been made private for pivot_root; give the container's "/" the
+	 * propagation the plan asked for, as runc does. */
+	if (p->has_propagation && mount(NULL, "/", NULL, p->rootfs_propagation, NULL) < 0)
+		return fail(e, errno, "set mount propagation of the container's /");
 	return restrict_paths(p, e);
 }
 
@@ -2155,6 +2193,20 @@ static int signal_ready(int sync, struct err *e)
 	return 0;
 }
 
+/* Before "created" is reported, a non-blocking open shows whether the process will be allowed
+ * to open the fifo at all: permission is checked before the missing reader (ENXIO), so a
+ * refusal becomes an error the runtime hears instead of a container that dies unseen later. */
+static int probe_fifo(int fifo, struct err *e)
+{
+	struct fd_path path = fd_path(fifo);
+	int fd = open(path.s, O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd >= 0) {
+		close_fd(&fd);
+		return 0;
+	}
+	return errno == ENXIO ? 0 : fail(e, errno, "open exec fifo");
+}
+
 /* create mode: opening exec.fifo for writing blocks until `start` opens it for reading. The
  * fifo is reached through the O_PATH fd taken before pivot_root, via the container's /proc. */
 static int wait_for_start(int fifo, struct err *e)
@@ -2203,7 +2255,11 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 		return -1;
 	if (p->no_new_privs && prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
 		return fail(e, errno, "prctl(PR_SET_NO_NEW_PRIVS)");
-	if (find_executable(p, exe, sizeof exe, e) < 0 || signal_ready(ch->sync, e) < 0)
+	if (find_executable(p, exe, sizeof exe, e) < 0)
+		return -1;
+	if (p->mode == MODE_CREATE && probe_fifo(ch->fifo, e) < 0)
+		return -1;
+	if (signal_ready(ch->sync, e) < 0)
 		return -1;
 	if (p->mode == MODE_CREATE && wait_for_start(ch->fifo, e) < 0)
 		return -1;

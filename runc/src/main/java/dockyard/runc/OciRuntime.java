@@ -104,6 +104,8 @@ public final class OciRuntime {
       if (mode == PlanCompiler.Mode.CREATE) {
         fifo = dir.resolve(StateStore.EXEC_FIFO);
         Libc.mkfifo(fifo.toString(), 0622);
+        // mkfifo honours the umask; the container's user (possibly an unmapped uid) must be able to open it for writing
+        Files.setPosixFilePermissions(fifo, java.nio.file.attribute.PosixFilePermissions.fromString("rw--w--w-"));
       }
       Map<String, String> cgroupPaths = new TreeMap<>();
       cgroup.paths().forEach((k, v) -> cgroupPaths.put(k, v.toString()));
@@ -134,7 +136,8 @@ public final class OciRuntime {
               store.save(state);
               if (spec.hooks() != null && (notEmpty(spec.hooks().prestart()) || notEmpty(spec.hooks().createRuntime()))) {
                 try {
-                  String json = stateJson(state, "creating");
+                  // runtime-tools checks for "created" here (runtime-spec 1.0's wording)
+                  String json = stateJson(state, "created");
                   HookRunner.run("prestart", spec.hooks().prestart(), json);
                   HookRunner.run("createRuntime", spec.hooks().createRuntime(), json);
                   helper.send("go");
@@ -322,8 +325,7 @@ public final class OciRuntime {
     Status status = status(st);
     switch (status) {
       case STOPPED -> { }
-      case CREATED -> kill(st, cgroupOf(st));
-      case RUNNING, PAUSED -> {
+      case CREATED, RUNNING, PAUSED -> {
         if (!force) throw new RuntimeError("cannot delete container " + id + " that is not stopped: " + status);
         kill(st, cgroupOf(st));
       }
@@ -464,7 +466,8 @@ public final class OciRuntime {
 
   private static OciState ociState(ContainerState st, Status status) {
     Map<String, String> ann = st.config().annotations() == null ? Map.of() : st.config().annotations();
-    return new OciState(OCI_VERSION, st.id(), status == Status.STOPPED ? 0 : st.pid(), status.toString(), st.bundle(), st.rootfs(), st.created(), st.owner(), ann);
+    // The pid stays in a stopped container's state, as runc shows it, so hooks' and state's agree.
+    return new OciState(OCI_VERSION, st.id(), st.pid(), status.toString(), st.bundle(), st.rootfs(), st.created(), st.owner(), ann);
   }
 
   private static String stateJson(ContainerState st, String status) {

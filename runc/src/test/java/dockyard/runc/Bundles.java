@@ -80,5 +80,6 @@ final class Bundles {
     LinuxEdit resources(Spec.Resources r) { return new LinuxEdit(r, namespaces, seccomp, cgroupsPath, uidMappings, gidMappings); }
     LinuxEdit namespaces(List<Spec.Namespace> n) { return new LinuxEdit(resources, n, seccomp, cgroupsPath, uidMappings, gidMappings); }
     LinuxEdit seccomp(Spec.Seccomp sc) { return new LinuxEdit(resources, namespaces, sc, cgroupsPath, uidMappings, gidMappings); }
+    LinuxEdit maps(List<Spec.IdMapping> both) { return new LinuxEdit(resources, namespaces, seccomp, cgroupsPath, both, both); }
   }
 }

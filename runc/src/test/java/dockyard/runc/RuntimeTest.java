@@ -164,6 +164,8 @@ class RuntimeTest {
     assertEquals("1.0.2", created.ociVersion());
     RuntimeError twice = assertThrows(RuntimeError.class, () -> rt.create(id, b, OciRuntime.CreateOptions.defaults()));
     assertEquals("container with id exists: " + id, twice.getMessage());
+    RuntimeError notStopped = assertThrows(RuntimeError.class, () -> rt.delete(id, false));
+    assertEquals("cannot delete container " + id + " that is not stopped: created", notStopped.getMessage());
     rt.start(id);
     assertEquals("running", rt.state(id).status());
     assertEquals("cannot start an already running container", assertThrows(RuntimeError.class, () -> rt.start(id)).getMessage());
@@ -178,10 +180,32 @@ class RuntimeTest {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (!rt.state(id).status().equals("stopped") && System.nanoTime() < deadline) Thread.sleep(5);
     assertEquals("stopped", rt.state(id).status());
-    assertEquals(0, rt.state(id).pid());
+    assertEquals(created.pid(), rt.state(id).pid(), "a stopped container keeps its pid in the state, as in runc");
     rt.delete(id, false);
     assertEquals("container does not exist", assertThrows(RuntimeError.class, () -> rt.state(id)).getMessage());
     assertFalse(Files.exists(root.resolve(id)));
+  }
+
+  @Test
+  void aUserNamespacedContainerIsCreatedAndStarted() throws Exception {
+    // The exec fifo belongs to host root; the container's root is host uid 100000 here.
+    String id = id("userns");
+    // the mapped root is an ordinary host user: it must be able to reach the bundle
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    Path b = bundle("userns", List.of("sh", "-c", "id -u; cat /proc/self/uid_map"), s -> Bundles.withLinux(s, l -> {
+      List<Spec.Namespace> ns = new ArrayList<>(l.namespaces());
+      ns.add(new Spec.Namespace("user", null));
+      return l.namespaces(ns).maps(List.of(new Spec.IdMapping(0, 100000, 65536)));
+    }));
+    rt.create(id, b, OciRuntime.CreateOptions.defaults());
+    assertEquals("created", rt.state(id).status());
+    rt.start(id);
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (!rt.state(id).status().equals("stopped") && System.nanoTime() < deadline) Thread.sleep(5);
+    String[] lines = stdout().split("\n");
+    assertEquals("0", lines[0], stderrQuietly());
+    assertEquals(List.of("0", "100000", "65536"), List.of(lines[1].trim().split("\\s+")));
+    rt.delete(id, false);
   }
 
   @Test
@@ -211,7 +235,7 @@ class RuntimeTest {
     assertEquals(0, rt.run(id, b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
     List<String> lines = Files.readAllLines(log);
     assertEquals(3, lines.size(), lines.toString());
-    assertTrue(lines.get(0).contains("\"status\":\"creating\"") && lines.get(0).contains("\"id\":\"" + id + "\""), lines.get(0));
+    assertTrue(lines.get(0).contains("\"status\":\"created\"") && lines.get(0).contains("\"id\":\"" + id + "\""), lines.get(0));
     assertTrue(lines.get(1).contains("\"status\":\"running\""), lines.get(1));
     assertTrue(lines.get(2).contains("\"status\":\"stopped\""), lines.get(2));
   }

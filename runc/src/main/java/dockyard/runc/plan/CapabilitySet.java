@@ -24,18 +24,15 @@ public final class CapabilitySet {
   }
 
   /**
-   * The mask of the named capabilities. Unknown names are reported to {@code warnings} and skipped,
-   * as runc does, so a config written for a newer kernel still runs.
+   * The mask of the named capabilities. An unknown name is an error: the runtime-spec requires
+   * values that cannot be mapped to the kernel to fail the create.
    */
-  public static long mask(List<String> names, String set, List<String> warnings) {
+  public static long mask(List<String> names, String set) {
     long mask = 0;
     if (names == null) return 0;
     for (String name : names) {
       int bit = bit(name);
-      if (bit < 0) {
-        warnings.add("unknown capability \"" + name + "\" in " + set + " set ignored");
-        continue;
-      }
+      if (bit < 0) throw new dockyard.runc.RuntimeError("unknown capability \"" + name + "\" in the " + set + " set");
       mask |= 1L << bit;
     }
     return mask;

@@ -213,11 +213,11 @@ public final class PlanCompiler {
     if (u.umask() != null) b.add("umask", Integer.toOctalString(u.umask()));
     Spec.Capabilities c = p.capabilities();
     if (c != null) {
-      b.add("caps", hex(CapabilitySet.mask(c.bounding(), "bounding", warnings)),
-          hex(CapabilitySet.mask(c.permitted(), "permitted", warnings)),
-          hex(CapabilitySet.mask(c.effective(), "effective", warnings)),
-          hex(CapabilitySet.mask(c.inheritable(), "inheritable", warnings)),
-          hex(CapabilitySet.mask(c.ambient(), "ambient", warnings)));
+      b.add("caps", hex(CapabilitySet.mask(c.bounding(), "bounding")),
+          hex(CapabilitySet.mask(c.permitted(), "permitted")),
+          hex(CapabilitySet.mask(c.effective(), "effective")),
+          hex(CapabilitySet.mask(c.inheritable(), "inheritable")),
+          hex(CapabilitySet.mask(c.ambient(), "ambient")));
     } else {
       b.add("caps", "0", "0", "0", "0", "0");
     }

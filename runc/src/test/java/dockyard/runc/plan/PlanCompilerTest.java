@@ -72,15 +72,14 @@ class PlanCompilerTest {
   }
 
   @Test
-  void unknownCapabilitiesAreWarnedAboutAndSkipped() throws Exception {
+  void unknownCapabilitiesAreRefused() throws Exception {
     Spec base = DefaultSpec.create();
     Spec.Process p = base.process();
     Spec s = new Spec(base.ociVersion(), new Spec.Process(false, null, p.user(), p.args(), null, p.env(), p.cwd(),
         new Spec.Capabilities(List.of("CAP_CHOWN", "CAP_FLY"), null, null, null, null), null, false, null, null, null),
         base.root(), null, null, base.mounts(), null, null, base.linux());
-    Plan plan = compile(s, PlanCompiler.Mode.RUN);
-    assertEquals("1", plan.all("caps").getFirst().args().getFirst());
-    assertTrue(warnings.stream().anyMatch(w -> w.contains("CAP_FLY")), warnings.toString());
+    var e = assertThrows(dockyard.runc.RuntimeError.class, () -> compile(s, PlanCompiler.Mode.RUN));
+    assertEquals("unknown capability \"CAP_FLY\" in the bounding set", e.getMessage());
   }
 
   @Test
