@@ -51,6 +51,8 @@ cleanup() {
     done
     [ -z "$(ls "$root" 2>/dev/null)" ] || echo "runc-run: containers left in $root: $(ls "$root" | tr '\n' ' ')" >&2
   done
+  [ -n "${DAEMON_PID:-}" ] && kill "$DAEMON_PID" 2>/dev/null
+  [ -s "$T/plan.bench" ] && sed -n 's/^cgroup [0-9]*:\(.*\)\/cgroup.procs$/\1/p' "$T/plan.bench" | xargs -r rmdir 2>/dev/null
   if [ $KEEP = 1 ]; then echo "runc-run: kept $T" >&2; else rm -rf --one-file-system "$T"; fi
 }
 HYBRID=0
@@ -85,15 +87,37 @@ if [ -n "$CRUN" ]; then
 fi
 if [ -x "$DOCKYARD" ]; then
   # a first run outside the timing (bin/dockyard builds the project when its sources changed)
-  if timeout 300 "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-dockyard </dev/null >"$T/dockyard-check.log" 2>&1; then
-    add dockyard-runc "$DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" \
-      "$DOCKYARD --root $T/root-dockyard delete -f bench-dockyard"
+  if DOCKYARD_RUNC_DAEMON=/nonexistent timeout 300 "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-dockyard </dev/null >"$T/dockyard-check.log" 2>&1; then
+    add dockyard-runc "env DOCKYARD_RUNC_DAEMON=/nonexistent $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" \
+      "env DOCKYARD_RUNC_DAEMON=/nonexistent $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard"
   else
     echo "runc-run: $DOCKYARD does not run the bundle (exit $?), left out:" >&2
     tail -5 "$T/dockyard-check.log" >&2
   fi
 else
   echo "runc-run: $DOCKYARD is not there, left out" >&2
+fi
+if [ -x "$DOCKYARD" ] && [ ${#NAMES[@]} -gt 0 ] && [ "${NAMES[-1]}" = dockyard-runc ]; then
+  # the resident daemon: bin/dockyard-runc hands each verb to it through the helper's client mode
+  DSOCK=$T/daemon.sock
+  "$(dirname "$DOCKYARD")/dockyard" runc daemon --socket "$DSOCK" >"$T/daemon.log" 2>&1 &
+  DAEMON_PID=$!
+  for _ in $(seq 100); do [ -S "$DSOCK" ] && break; sleep 0.1; done
+  add "dockyard-runc (daemon)" "env DOCKYARD_RUNC_DAEMON=$DSOCK $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" \
+    "env DOCKYARD_RUNC_DAEMON=$DSOCK $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard"
+  # the C helper alone on the plan the runtime made for this bundle (cgroup directories made here,
+  # no notify socket): what the Java side costs on top of it is the difference
+  rm -f "$T/plan"
+  DOCKYARD_RUNC_KEEP_PLAN=$T/plan DOCKYARD_RUNC_DAEMON=/nonexistent "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-plan </dev/null >/dev/null 2>&1 || true
+  HELPER=$(dirname "$DOCKYARD")/../runc/target/classes/dockyard/runc/native/dockyard-nsexec
+  if [ -s "$T/plan" ] && [ -x "$HELPER" ]; then
+    grep -v '^notify ' "$T/plan" >"$T/plan.bench"
+    sed -n 's/^cgroup [0-9]*:\(.*\)\/cgroup.procs$/\1/p' "$T/plan.bench" | xargs -r mkdir -p
+    for c in $(sed -n 's/^cgroup [0-9]*:\(.*cpuset.*\)\/cgroup.procs$/\1/p' "$T/plan.bench"); do
+      cat /sys/fs/cgroup/cpuset/cpuset.cpus >"$c/cpuset.cpus"; cat /sys/fs/cgroup/cpuset/cpuset.mems >"$c/cpuset.mems"
+    done
+    add "dockyard-nsexec (plan only)" "$HELPER $T/plan.bench" true
+  fi
 fi
 HF=(hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style basic)
 

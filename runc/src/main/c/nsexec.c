@@ -1042,7 +1042,8 @@ static int await_runtime_go(int notify, struct err *e)
  * here rather than in the child so that joining a mount namespace cannot hide it. */
 static int open_channels(const struct plan *p, struct channels *ch, struct err *e)
 {
-	if (p->notify && (ch->notify = connect_unix(p->notify, "notify", e)) < 0)
+	/* In client mode the daemon connection is already the notify channel. */
+	if (p->notify && ch->notify < 0 && (ch->notify = connect_unix(p->notify, "notify", e)) < 0)
 		return -1;
 	if (p->console_socket && (ch->console = connect_unix(p->console_socket, "console", e)) < 0)
 		return -1;
@@ -2354,13 +2355,207 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
 	return code;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Client mode: the thin front end of `dockyard runc daemon`                                  */
+
+/* The resident daemon does a verb's Java work (state, cgroups, plan) without a JVM start; this
+ * process sends it the caller's cwd and argv, copies the frames it answers with to stdout and
+ * stderr, and, for create/run/exec, receives the plan and carries it out itself, so the
+ * container gets the caller's stdio and is the caller's child, just as with the local helper.
+ *
+ *   client -> daemon  request LEN:CWD LEN:ARG...\n ; during a plan: pid/created/started/exit/error
+ *                     lines as on a notify socket, then done STATUS\n
+ *   daemon -> client  out LEN:BYTES\n | err LEN:BYTES\n | plan LEN:BYTES\n | exit N\n ;
+ *                     go\n or abort MSG\n during a plan with sync-hooks                        */
+
+enum { FRAME_MAX = 1 << 20 };
+
+/* Reads "WORD " or "WORD LEN:" one byte at a time, so nothing meant for the plan phase (go,
+ * abort) is swallowed by a buffer. Returns the payload length, or -1 for "exit N" (N in *code). */
+static long read_frame_header(int fd, char *word, size_t cap, int *code, struct err *e)
+{
+	size_t n = 0;
+	char c;
+	for (;;) {
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return fail(e, r < 0 ? errno : 0, "the runc daemon closed the connection");
+		if (c == ' ')
+			break;
+		if (n + 1 >= cap)
+			return fail(e, 0, "malformed frame from the runc daemon");
+		word[n++] = c;
+	}
+	word[n] = '\0';
+	long value = 0;
+	for (int digits = 0;; digits++) {
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR) {
+			digits--;
+			continue;
+		}
+		if (r <= 0)
+			return fail(e, r < 0 ? errno : 0, "the runc daemon closed the connection");
+		if (c >= '0' && c <= '9' && digits < 9) {
+			value = value * 10 + (c - '0');
+			continue;
+		}
+		if (strcmp(word, "exit") == 0 && c == '\n') {
+			*code = (int)value;
+			return -1;
+		}
+		if (c != ':' || value > FRAME_MAX)
+			return fail(e, 0, "malformed frame from the runc daemon");
+		return value;
+	}
+}
+
+static int read_exact(int fd, char *buf, size_t len, struct err *e)
+{
+	size_t got = 0;
+	while (got < len) {
+		ssize_t r = read(fd, buf + got, len - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return fail(e, r < 0 ? errno : 0, "the runc daemon closed the connection");
+		got += (size_t)r;
+	}
+	return 0;
+}
+
+static int send_request(int fd, int argc, char **argv, struct err *e)
+{
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof cwd))
+		return fail(e, errno, "getcwd");
+	char head[32];
+	int n = snprintf(head, sizeof head, "request %zu:", strlen(cwd));
+	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, cwd, strlen(cwd)) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	for (int i = 0; i < argc; i++) {
+		n = snprintf(head, sizeof head, " %zu:", strlen(argv[i]));
+		if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, argv[i], strlen(argv[i])) < 0)
+			return fail(e, errno, "write to the runc daemon");
+	}
+	if (write_all(fd, "\n", 1) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	return 0;
+}
+
+/* Carries out a plan the daemon sent, reporting on the connection, and ends with "done N". The
+ * plan runs in a forked helper process, exactly as a local helper would: the helper joins the
+ * container's cgroups, and this client must stay outside them (the runtime kills and removes
+ * everything in them when the container is deleted). */
+static int client_run_plan(int conn, char *buf, size_t len, struct err *e)
+{
+	pid_t helper = fork();
+	if (helper < 0) {
+		fail(e, errno, "fork helper");
+		notify_line(conn, "error %s", e->msg);
+		notify_line(conn, "done 1");
+		return 1;
+	}
+	if (helper == 0) {
+		struct plan plan;
+		struct channels ch = { .notify = conn, .console = -1, .fifo = -1, .sync = -1 };
+		int code;
+		memset(&plan, 0, sizeof plan);
+		if (parse_plan(buf, len, &plan, e) < 0)
+			code = -1;
+		else {
+			plan.notify = "(runc daemon connection)";
+			code = validate_plan(&plan, e) < 0 || open_channels(&plan, &ch, e) < 0 ? -1 : run(&plan, &ch, e);
+		}
+		if (code < 0) {
+			notify_line(conn, "error %s", e->msg);
+			code = 1;
+		}
+		_exit(code);
+	}
+	int status;
+	int code = reap(helper, &status) < 0 ? 1 : exit_code(status);
+	notify_line(conn, "done %d", code);
+	return code;
+}
+
+/* No daemon: hand over to the JVM front end, which does the same work itself. */
+static _Noreturn void client_fallback(int argc, char **argv, const struct err *why)
+{
+	const char *fallback = getenv("DOCKYARD_RUNC_FALLBACK");
+	if (fallback && *fallback) {
+		char **args = calloc((size_t)argc + 3, sizeof *args);
+		if (args) {
+			args[0] = (char *)fallback;
+			args[1] = (char *)"runc";
+			for (int i = 0; i < argc; i++)
+				args[i + 2] = argv[i];
+			execv(fallback, args);
+		}
+		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s: %s\n", fallback, strerror(errno));
+		_exit(1);
+	}
+	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", why->msg);
+	_exit(1);
+}
+
+static int client_main(const char *socket_path, int argc, char **argv)
+{
+	struct err e;
+	int conn = connect_unix(socket_path, "runc daemon", &e);
+	if (conn < 0)
+		client_fallback(argc, argv, &e);
+	if (send_request(conn, argc, argv, &e) < 0)
+		client_fallback(argc, argv, &e);
+	char word[16];
+	for (;;) {
+		int code = 0;
+		long len = read_frame_header(conn, word, sizeof word, &code, &e);
+		if (len == -1 && strcmp(word, "exit") == 0)
+			return code;
+		if (len < 0)
+			break;
+		char *buf = malloc((size_t)len + 1);
+		if (!buf) {
+			fail(&e, errno, "frame of %ld bytes", len);
+			break;
+		}
+		char nl;
+		if (read_exact(conn, buf, (size_t)len, &e) < 0 || read_exact(conn, &nl, 1, &e) < 0) {
+			free(buf);
+			break;
+		}
+		if (strcmp(word, "out") == 0)
+			(void)write_all(STDOUT_FILENO, buf, (size_t)len);
+		else if (strcmp(word, "err") == 0)
+			(void)write_all(STDERR_FILENO, buf, (size_t)len);
+		else if (strcmp(word, "plan") == 0)
+			(void)client_run_plan(conn, buf, (size_t)len, &e);
+		else {
+			free(buf);
+			fail(&e, 0, "unknown frame \"%s\" from the runc daemon", word);
+			break;
+		}
+		free(buf);
+	}
+	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e.msg);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct plan plan;
 	struct err e;
 	struct channels ch = { .notify = -1, .console = -1, .fifo = -1, .sync = -1 };
+	if (argc >= 3 && strcmp(argv[1], "client") == 0) {
+		if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
+			return 1;
+		return client_main(argv[2], argc - 3, argv + 3);
+	}
 	if (argc != 2) {
-		(void)dprintf(STDERR_FILENO, "usage: dockyard-nsexec PLANFILE\n");
+		(void)dprintf(STDERR_FILENO, "usage: dockyard-nsexec PLANFILE | dockyard-nsexec client SOCKET RUNC-ARGS...\n");
 		return 1;
 	}
 	/* A runtime that goes away must not kill us mid-setup: writes to it just fail. */

@@ -37,7 +37,7 @@ import java.util.concurrent.Callable;
         subcommands = {RuncCommand.SpecCmd.class, RuncCommand.Create.class, RuncCommand.Start.class, RuncCommand.Run.class,
                 RuncCommand.State.class, RuncCommand.Kill.class, RuncCommand.Delete.class, RuncCommand.Exec.class,
                 RuncCommand.ListCmd.class, RuncCommand.Ps.class, RuncCommand.Pause.class, RuncCommand.Resume.class,
-                RuncCommand.Events.class, RuncDaemon.class})
+                RuncCommand.Events.class, RuncDaemon.class, RuncCommand.AotTraining.class})
 final class RuncCommand implements Runnable {
     static final String DEFAULT_ROOT = "/run/dockyard-runc";
 
@@ -65,6 +65,14 @@ final class RuncCommand implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(System.out); }
+
+    /**
+     * runc's flag parsing: flags come before the first positional argument, and everything from
+     * there on is positional (`exec ID sh -c CMD` must not read `-c` as --cap).
+     */
+    static void configure(CommandLine runc) {
+        runc.setStopAtPositional(true);
+    }
 
     /** Set by the resident daemon: helpers run in the client's process instead of as children of this JVM. */
     final java.util.function.Function<Path, dockyard.runc.HelperSession.Launcher> launchers;
@@ -447,6 +455,36 @@ final class RuncCommand implements Runnable {
                 // fall through
             }
             throw new RuntimeError("invalid --interval \"" + s + "\" (e.g. 5s, 500ms)");
+        }
+    }
+
+    /**
+     * The AOT cache's training run (bin/dockyard): a verb's Java path without a container (spec,
+     * parse, validate, plan, state JSON), so the classes a real verb needs are in the cache.
+     */
+    @Command(name = "aot-training", hidden = true)
+    static final class AotTraining implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Parameters(index = "0") Path dir;
+
+        @Override public Integer call() throws Exception {
+            Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
+            Files.writeString(dir.resolve(SpecLoader.CONFIG), SpecLoader.toJson(DefaultSpec.create()));
+            Spec spec = SpecLoader.load(dir);
+            dockyard.runc.spec.SpecValidator.validate(spec, dir);
+            List<String> warnings = new ArrayList<>();
+            var plan = new dockyard.runc.plan.PlanCompiler(warnings).container(new dockyard.runc.plan.PlanCompiler.ContainerRequest(
+                    spec, dir, rootfs, dockyard.runc.plan.PlanCompiler.Mode.RUN, dir.resolve("sock"), null, List.of(), Map.of(),
+                    null, false, null, "{", "}"));
+            var state = new ContainerState("training", 1, 1, dir.toString(), rootfs.toString(), Instant.now().toString(), "", Map.of(), spec);
+            var store = new dockyard.runc.state.StateStore(dir.resolve("state"));
+            store.reserve("training");
+            store.save(state);
+            // the FFM downcalls (kill, mkfifo) link lazily and are a large share of a cold verb
+            dockyard.linux.Libc.mkfifo(dir.resolve("fifo").toString(), 0600);
+            boolean alive = dockyard.linux.Libc.processExists((int) ProcessHandle.current().pid());
+            parent.out().println(SpecLoader.toJson(store.load("training")).length() + plan.encode().length + (alive ? 1 : 0));
+            return 0;
         }
     }
 

@@ -97,6 +97,7 @@ final class RuncDaemon implements Callable<Integer> {
         CommandLine cl = new CommandLine(cmd);
         // runc accepts e.g. `--root state`; a value that is also a verb name is still a value
         cl.setAllowSubcommandsAsOptionParameters(true);
+        RuncCommand.configure(cl);
         cl.setOut(new PrintWriter(stdout, true));
         cl.setErr(new PrintWriter(stderr, true));
         cl.setExecutionExceptionHandler((e, c, parse) -> {

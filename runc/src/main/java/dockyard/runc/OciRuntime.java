@@ -78,8 +78,10 @@ public final class OciRuntime {
   private int launch(String id, Path bundleArg, PlanCompiler.Mode mode, CreateOptions o) throws IOException {
     StateStore.validateId(id);
     Path bundle = bundleArg.toAbsolutePath().normalize();
+    Trace trace = Trace.start();
     Spec spec = SpecLoader.load(bundle);
     Path rootfs = SpecValidator.validate(spec, bundle);
+    trace.mark("config");
     boolean detached = mode == PlanCompiler.Mode.CREATE || o.detach();
     if (spec.process().isTerminal() && detached && o.consoleSocket() == null) {
       throw new RuntimeError("cannot allocate tty if runc will detach without setting console socket");
@@ -100,6 +102,7 @@ public final class OciRuntime {
     try {
       cgroup = CgroupManager.forHost(spec.linux().cgroupsPath(), id);
       cgroup.create(spec.linux().resources(), warnings);
+      trace.mark("cgroup");
       Path fifo = null;
       if (mode == PlanCompiler.Mode.CREATE) {
         fifo = dir.resolve(StateStore.EXEC_FIFO);
@@ -116,6 +119,7 @@ public final class OciRuntime {
           spec, bundle, rootfs, mode, sock, fifo, cgroup.procsFiles(), cgroup.paths(), o.consoleSocket(),
           o.detach(), seccompHex, template[0], template[1]));
       warnings.forEach(warn);
+      trace.mark("plan");
       int exit = 0;
       try (HelperSession helper = launcher.launch(plan, dir, sock)) {
         events:
@@ -128,12 +132,14 @@ public final class OciRuntime {
           }
           String word = line.contains(" ") ? line.substring(0, line.indexOf(' ')) : line;
           String rest = line.substring(word.length()).trim();
+          trace.mark("helper:" + word);
           switch (word) {
             case "pid" -> {
               int pid = Integer.parseInt(rest);
               ProcStat st = ProcStat.of(pid);
               state = withPid(state, pid, st == null ? 0 : st.startTime());
               store.save(state);
+              trace.mark("state");
               if (spec.hooks() != null && (notEmpty(spec.hooks().prestart()) || notEmpty(spec.hooks().createRuntime()))) {
                 try {
                   // runtime-tools checks for "created" here (runtime-spec 1.0's wording)
@@ -170,7 +176,11 @@ public final class OciRuntime {
         }
         if (mode == PlanCompiler.Mode.RUN && !o.detach()) helper.waitFor();
       }
-      if (mode == PlanCompiler.Mode.RUN && !o.detach()) destroy(state, cgroup);
+      if (mode == PlanCompiler.Mode.RUN && !o.detach()) {
+        destroy(state, cgroup);
+        trace.mark("destroy");
+      }
+      trace.report(warn);
       return exit;
     } catch (IOException | RuntimeException e) {
       // Whatever failed, the id is free again and nothing of the container is left.

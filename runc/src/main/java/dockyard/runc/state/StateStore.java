@@ -26,12 +26,14 @@ public final class StateStore {
   public static final String STATE_FILE = "state.json";
   public static final String EXEC_FIFO = "exec.fifo";
 
+  /** Shared: a mapper's serializer caches are what make it fast, and it is thread-safe once built. */
+  private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
   private final Path root;
-  private final ObjectMapper json;
+  private final ObjectMapper json = JSON;
 
   public StateStore(Path root) {
     this.root = root;
-    this.json = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   }
 
   public Path root() {
