@@ -56,9 +56,19 @@ final class RuncDaemon implements Callable<Integer> {
                 }
             }));
             System.err.println("dockyard runc daemon: listening on " + sock);
-            while (true) {
+            acceptLoop(server);
+            return 0;
+        }
+    }
+
+    /** Serves each client on its own virtual thread until the server channel is closed. */
+    static void acceptLoop(ServerSocketChannel server) {
+        while (server.isOpen()) {
+            try {
                 SocketChannel client = server.accept();
                 Thread.ofVirtual().name("runc-client").start(() -> serve(client));
+            } catch (IOException e) {
+                return;
             }
         }
     }

@@ -61,6 +61,11 @@ public final class OciRuntime {
     this.launcher = launcher;
   }
 
+  /** The C helper binary (extracted into {@code cacheDir} when it is inside a jar); also the daemon's client. */
+  public static Path helperBinary(Path cacheDir) throws IOException {
+    return LocalHelper.binary(cacheDir);
+  }
+
   public StateStore store() {
     return store;
   }
