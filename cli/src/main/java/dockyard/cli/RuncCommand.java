@@ -203,17 +203,24 @@ final class RuncCommand implements Runnable {
         }
     }
 
-    @Command(name = "start", description = "Start a created container.")
-    static final class Start implements Callable<Integer> {
+    /** A verb that takes one container id and prints nothing. */
+    abstract static class IdVerb implements Callable<Integer> {
         @ParentCommand RuncCommand parent;
         @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
 
+        abstract void apply(OciRuntime rt, String id) throws IOException;
+
         @Override public Integer call() throws Exception {
             return parent.guard(() -> {
-                parent.runtime().start(id);
+                apply(parent.runtime(), id);
                 return 0;
             });
         }
+    }
+
+    @Command(name = "start", description = "Start a created container.")
+    static final class Start extends IdVerb {
+        @Override void apply(OciRuntime rt, String id) throws IOException { rt.start(id); }
     }
 
     @Command(name = "state", description = "Print the container's state as OCI state JSON.")
@@ -400,29 +407,13 @@ final class RuncCommand implements Runnable {
     }
 
     @Command(name = "pause", description = "Freeze every process in the container.")
-    static final class Pause implements Callable<Integer> {
-        @ParentCommand RuncCommand parent;
-        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
-
-        @Override public Integer call() throws Exception {
-            return parent.guard(() -> {
-                parent.runtime().pause(id);
-                return 0;
-            });
-        }
+    static final class Pause extends IdVerb {
+        @Override void apply(OciRuntime rt, String id) throws IOException { rt.pause(id); }
     }
 
     @Command(name = "resume", description = "Thaw a paused container.")
-    static final class Resume implements Callable<Integer> {
-        @ParentCommand RuncCommand parent;
-        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
-
-        @Override public Integer call() throws Exception {
-            return parent.guard(() -> {
-                parent.runtime().resume(id);
-                return 0;
-            });
-        }
+    static final class Resume extends IdVerb {
+        @Override void apply(OciRuntime rt, String id) throws IOException { rt.resume(id); }
     }
 
     @Command(name = "events", description = "Print the container's resource usage as JSON events (every --interval, or once with --stats).")

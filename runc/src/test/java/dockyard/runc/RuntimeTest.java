@@ -170,6 +170,11 @@ class RuntimeTest {
     assertEquals("running", rt.state(id).status());
     assertEquals("cannot start an already running container", assertThrows(RuntimeError.class, () -> rt.start(id)).getMessage());
     assertEquals(List.of(created.pid()), rt.ps(id));
+    var stats = rt.stats(id);
+    assertEquals("stats", stats.get("type"));
+    String data = dockyard.runc.spec.SpecLoader.toCompactJson(stats.get("data"));
+    assertTrue(data.contains("\"pids\":{") && data.contains("\"current\":1"), data);
+    assertTrue(data.contains("\"memory\":{"), data);
     rt.pause(id);
     assertEquals("paused", rt.state(id).status());
     rt.resume(id);
