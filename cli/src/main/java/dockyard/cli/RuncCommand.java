@@ -177,9 +177,10 @@ final class RuncCommand implements Runnable {
         @Option(names = "--preserve-fds", description = "Not supported (must be 0).") int preserveFds;
         @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
 
-        OciRuntime.CreateOptions options(boolean detach) {
+        OciRuntime.CreateOptions options(boolean detach, boolean keep) {
             if (preserveFds != 0) throw new RuntimeError("--preserve-fds is not supported");
-            return new OciRuntime.CreateOptions(parent.abs(consoleSocket), parent.abs(pidFile), detach);
+            if (keep && detach) throw new RuntimeError("--detach and --keep are incompatible");
+            return new OciRuntime.CreateOptions(parent.abs(consoleSocket), parent.abs(pidFile), detach, keep);
         }
     }
 
@@ -187,7 +188,7 @@ final class RuncCommand implements Runnable {
     static final class Create extends CreateLike {
         @Override public Integer call() throws Exception {
             return parent.guard(() -> {
-                parent.runtime().create(id, parent.bundleOrCwd(bundle), options(false));
+                parent.runtime().create(id, parent.bundleOrCwd(bundle), options(false, false));
                 return 0;
             });
         }
@@ -196,10 +197,10 @@ final class RuncCommand implements Runnable {
     @Command(name = "run", description = "Create and start a container; waits for it and returns its exit code unless --detach.")
     static final class Run extends CreateLike {
         @Option(names = {"-d", "--detach"}, description = "Return once the process has started.") boolean detach;
-        @Option(names = "--keep", description = "Keep the container's state after it exits (not supported).") boolean keep;
+        @Option(names = "--keep", description = "Keep the stopped container (state and cgroup) after it exits, for a later delete.") boolean keep;
 
         @Override public Integer call() throws Exception {
-            return parent.guard(() -> parent.runtime().run(id, parent.bundleOrCwd(bundle), options(detach)));
+            return parent.guard(() -> parent.runtime().run(id, parent.bundleOrCwd(bundle), options(detach, keep)));
         }
     }
 

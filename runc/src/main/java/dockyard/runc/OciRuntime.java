@@ -39,10 +39,18 @@ public final class OciRuntime {
   private final HelperSession.Launcher launcher;
   private final Consumer<String> warn;
 
-  /** Options of create and run. */
-  public record CreateOptions(Path consoleSocket, Path pidFile, boolean detach) {
+  /**
+   * Options of create and run.
+   *
+   * @param keep run in the foreground leaves the stopped container (state, cgroup) for a later delete
+   */
+  public record CreateOptions(Path consoleSocket, Path pidFile, boolean detach, boolean keep) {
+    public CreateOptions(Path consoleSocket, Path pidFile, boolean detach) {
+      this(consoleSocket, pidFile, detach, false);
+    }
+
     public static CreateOptions defaults() {
-      return new CreateOptions(null, null, false);
+      return new CreateOptions(null, null, false, false);
     }
   }
 
@@ -181,7 +189,7 @@ public final class OciRuntime {
         }
         if (mode == PlanCompiler.Mode.RUN && !o.detach()) helper.waitFor();
       }
-      if (mode == PlanCompiler.Mode.RUN && !o.detach()) {
+      if (mode == PlanCompiler.Mode.RUN && !o.detach() && !o.keep()) {
         destroy(state, cgroup);
         trace.mark("destroy");
       }

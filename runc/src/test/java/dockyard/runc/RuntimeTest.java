@@ -90,6 +90,17 @@ class RuntimeTest {
   }
 
   @Test
+  void runWithKeepLeavesTheStoppedContainerForDelete() throws Exception {
+    String id = id("keep");
+    assertEquals(1, rt.run(id, bundle("keep", List.of("false"), s -> s), new OciRuntime.CreateOptions(null, null, false, true)));
+    assertEquals("stopped", rt.state(id).status());
+    assertTrue(Files.isDirectory(Path.of("/sys/fs/cgroup/pids", id)), "cgroup kept");
+    rt.delete(id, false);
+    assertFalse(Files.exists(Path.of("/sys/fs/cgroup/pids", id)));
+    assertFalse(Files.exists(root.resolve(id)));
+  }
+
+  @Test
   void theProcessIsPidOneWithTheConfiguredHostname() throws Exception {
     Path b = bundle("pid1", List.of("sh", "-c", "echo $$; hostname"), s -> Bundles.withHostname(s, "box-under-test"));
     assertEquals(0, rt.run(id("pid1"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
