@@ -2363,7 +2363,7 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
  * stderr, and, for create/run/exec, receives the plan and carries it out itself, so the
  * container gets the caller's stdio and is the caller's child, just as with the local helper.
  *
- *   client -> daemon  request LEN:CWD LEN:ARG...\n ; during a plan: pid/created/started/exit/error
+ *   client -> daemon  request LEN:PID LEN:CWD LEN:ARG...\n ; during a plan: pid/created/started/exit/error
  *                     lines as on a notify socket, then done STATUS\n
  *   daemon -> client  out LEN:BYTES\n | err LEN:BYTES\n | plan LEN:BYTES\n | exit N\n ;
  *                     go\n or abort MSG\n during a plan with sync-hooks                        */
@@ -2431,8 +2431,10 @@ static int send_request(int fd, int argc, char **argv, struct err *e)
 	char cwd[PATH_MAX];
 	if (!getcwd(cwd, sizeof cwd))
 		return fail(e, errno, "getcwd");
-	char head[32];
-	int n = snprintf(head, sizeof head, "request %zu:", strlen(cwd));
+	/* our pid first: the daemon reaches our /dev/fd/N (`-p <(...)`) through /proc/PID/fd/N */
+	char pid[24], head[48];
+	int pidlen = snprintf(pid, sizeof pid, "%d", (int)getpid());
+	int n = snprintf(head, sizeof head, "request %d:%s %zu:", pidlen, pid, strlen(cwd));
 	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, cwd, strlen(cwd)) < 0)
 		return fail(e, errno, "write to the runc daemon");
 	for (int i = 0; i < argc; i++) {

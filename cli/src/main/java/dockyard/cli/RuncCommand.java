@@ -101,7 +101,9 @@ final class RuncCommand implements Runnable {
     }
 
     void warn(String message) {
-        if (debug || log == null) {
+        // seccomp notes (other architectures' syscall names and the like) are debug-level in runc
+        boolean quiet = message.startsWith("seccomp");
+        if (debug || (log == null && !quiet)) {
             err().println("dockyard runc: warning: " + message);
             err().flush();
         }
@@ -141,9 +143,25 @@ final class RuncCommand implements Runnable {
     /** The caller's working directory: this process's, or the daemon client's. */
     Path cwd = Path.of("").toAbsolutePath();
 
-    /** Relative paths on the command line are the caller's, not the daemon's. */
+    /** The daemon client's pid, or 0 when this process is the caller. */
+    long clientPid;
+
+    /**
+     * Paths on the command line are the caller's: relative ones are resolved against its cwd, and
+     * its /dev/fd/N, /dev/std{in,out,err} and /proc/self are reached through /proc/PID.
+     */
     Path abs(Path p) {
-        return p == null ? null : cwd.resolve(p).normalize();
+        if (p == null) return null;
+        String s = p.toString();
+        if (clientPid > 0) {
+            String proc = "/proc/" + clientPid;
+            if (s.startsWith("/dev/fd/")) return Path.of(proc + "/fd/" + s.substring(8));
+            if (s.equals("/dev/stdin")) return Path.of(proc + "/fd/0");
+            if (s.equals("/dev/stdout")) return Path.of(proc + "/fd/1");
+            if (s.equals("/dev/stderr")) return Path.of(proc + "/fd/2");
+            if (s.startsWith("/proc/self/")) return Path.of(proc + s.substring(10));
+        }
+        return cwd.resolve(p).normalize();
     }
 
     Path bundleOrCwd(Path bundle) {
@@ -290,25 +308,39 @@ final class RuncCommand implements Runnable {
         @Option(names = "--apparmor", description = "Ignored: AppArmor is not supported.") String apparmor;
         @Option(names = "--process-label", description = "Ignored: SELinux is not supported.") String processLabel;
         @Option(names = "--preserve-fds", description = "Not supported (must be 0).") int preserveFds;
+        @Option(names = "--ignore-paused", description = "Exec into a paused container anyway (the process starts frozen).") boolean ignorePaused;
         @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
 
+        /** runc's exec exits 255 when the runtime (not the process) fails, so callers can tell the two apart. */
         @Override public Integer call() throws Exception {
-            return parent.guard(() -> {
+            try {
+                return execute();
+            } catch (RuntimeError | IOException e) {
+                parent.writeLog("error", e.getMessage());
+                parent.err().println("dockyard: " + e.getMessage());
+                parent.err().flush();
+                return 255;
+            }
+        }
+
+        private int execute() throws Exception {
+            {
                 OciRuntime rt = parent.runtime();
                 if (preserveFds != 0) throw new RuntimeError("--preserve-fds is not supported");
                 Spec.Process p;
                 if (process != null) {
                     Path file = parent.abs(process);
-                    if (!Files.isRegularFile(file)) throw new RuntimeError("process file " + file + " does not exist");
+                    // not only regular files: `-p <(jq …)` hands over a pipe as /dev/fd/N
+                    if (!Files.isReadable(file)) throw new RuntimeError("process file " + process + " does not exist");
                     p = SpecLoader.parseProcess(Files.readAllBytes(file), file.toString());
                 } else {
                     if (command.isEmpty()) throw new RuntimeError("exec: a command to run is required (or --process)");
                     ContainerState st = rt.store().load(id);
                     p = fromFlags(st.config().process());
                 }
-                return rt.exec(id, new OciRuntime.ExecOptions(p, parent.abs(consoleSocket), parent.abs(pidFile), detach));
-            });
+                return rt.exec(id, new OciRuntime.ExecOptions(p, parent.abs(consoleSocket), parent.abs(pidFile), detach, ignorePaused));
+            }
         }
 
         /** runc's exec flags applied to the container's own process settings. */

@@ -89,14 +89,20 @@ final class RuncDaemon implements Callable<Integer> {
                 send(out, "exit 1\n");
                 return;
             }
-            int code = run(request.args().getFirst(), request.args().subList(1, request.args().size()), in, out);
+            if (request.args().size() < 2) {
+                frame(out, "err", "dockyard runc daemon: malformed request\n");
+                send(out, "exit 1\n");
+                return;
+            }
+            long pid = Long.parseLong(request.args().get(0));
+            int code = run(pid, request.args().get(1), request.args().subList(2, request.args().size()), in, out);
             send(out, "exit " + code + "\n");
         } catch (IOException e) {
             // the client went away; nothing to report to
         }
     }
 
-    static int run(String cwd, List<String> args, InputStream in, OutputStream out) {
+    static int run(long clientPid, String cwd, List<String> args, InputStream in, OutputStream out) {
         AtomicBoolean helperPhase = new AtomicBoolean();
         FrameWriter stdout = new FrameWriter("out", out, helperPhase);
         FrameWriter stderr = new FrameWriter("err", out, helperPhase);
@@ -104,6 +110,7 @@ final class RuncDaemon implements Callable<Integer> {
                 () -> { stdout.drain(); stderr.drain(); helperPhase.set(true); },
                 () -> helperPhase.set(false)));
         cmd.cwd = Path.of(cwd);
+        cmd.clientPid = clientPid;
         CommandLine cl = new CommandLine(cmd);
         // runc accepts e.g. `--root state`; a value that is also a verb name is still a value
         cl.setAllowSubcommandsAsOptionParameters(true);

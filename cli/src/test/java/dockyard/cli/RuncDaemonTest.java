@@ -38,7 +38,7 @@ class RuncDaemonTest {
         }
       });
       try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
-        List<Object> a = new ArrayList<>(List.of(cwd));
+        List<Object> a = new ArrayList<>(List.of(ProcessHandle.current().pid(), cwd));
         a.addAll(List.of(args));
         c.write(java.nio.ByteBuffer.wrap(Plan.builder().add("request", a).build().encode()));
         InputStream in = Channels.newInputStream(c);

@@ -20,12 +20,12 @@ public enum Signal {
     return number;
   }
 
-  /** Parses a signal name with or without the SIG prefix, or a number 1..64 (real-time included). */
+  /** Parses a signal name with or without the SIG prefix, or a number 0..64 (0: only check the process exists). */
   public static int parse(String text) {
     String t = text.trim();
     if (!t.isEmpty() && t.chars().allMatch(Character::isDigit)) {
       int n = Integer.parseInt(t);
-      if (n >= 1 && n <= 64) return n;
+      if (n >= 0 && n <= 64) return n;
       throw new IllegalArgumentException("invalid signal number: " + text);
     }
     String name = t.toUpperCase(Locale.ROOT);

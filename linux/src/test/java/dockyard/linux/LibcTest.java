@@ -42,6 +42,7 @@ class LibcTest {
     assertEquals(15, Signal.parse("SIGTERM"));
     assertEquals(9, Signal.parse("9"));
     assertEquals(34, Signal.parse("34"));
+    assertEquals(0, Signal.parse("0"));
     assertThrows(IllegalArgumentException.class, () -> Signal.parse("NOPE"));
     assertThrows(IllegalArgumentException.class, () -> Signal.parse("65"));
   }

@@ -54,8 +54,16 @@ public final class OciRuntime {
     }
   }
 
-  /** Options of exec: the process to run (already merged with the container's defaults). */
-  public record ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach) {}
+  /**
+   * Options of exec: the process to run (already merged with the container's defaults).
+   *
+   * @param ignorePaused exec into a paused container anyway (the process starts frozen)
+   */
+  public record ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach, boolean ignorePaused) {
+    public ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach) {
+      this(process, consoleSocket, pidFile, detach, false);
+    }
+  }
 
   /** A runtime whose containers get {@code stdio}, with the helper run as a child process. */
   public OciRuntime(Path root, Stdio stdio, Consumer<String> warn) {
@@ -398,7 +406,7 @@ public final class OciRuntime {
     ContainerState st = store.load(id);
     Status status = status(st);
     if (status == Status.STOPPED) throw new RuntimeError("cannot exec in a stopped container");
-    if (status == Status.PAUSED) throw new RuntimeError("cannot exec in a paused container");
+    if (status == Status.PAUSED && !o.ignorePaused()) throw new RuntimeError("cannot exec in a paused container (use --ignore-paused to override)");
     List<String> problems = new ArrayList<>();
     SpecValidator.process(o.process(), problems);
     if (!problems.isEmpty()) throw new RuntimeError("invalid process: " + String.join("; ", problems));
@@ -511,8 +519,14 @@ public final class OciRuntime {
 
   private static void writePidFile(Path file, int pid) throws IOException {
     Path tmp = file.resolveSibling("." + file.getFileName() + ".tmp");
-    Files.writeString(tmp, Integer.toString(pid));
-    Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    try {
+      Files.writeString(tmp, Integer.toString(pid));
+      Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw new RuntimeError("cannot write pid file " + file + ": " + file.getParent() + " does not exist");
+    } catch (IOException e) {
+      throw new RuntimeError("cannot write pid file " + file + ": " + e.getMessage());
+    }
   }
 
   private static void waitGone(int pid, long start, long millis) {

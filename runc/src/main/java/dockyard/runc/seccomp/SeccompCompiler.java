@@ -63,6 +63,7 @@ import java.util.TreeMap;
 public final class SeccompCompiler {
 
   public static final int EPERM = 1;
+  static final int ENOSYS = 38;
 
   private static final int SHARED_RET_GROUP = BpfAssembler.MAX_SHORT + 1;
 
@@ -154,13 +155,22 @@ public final class SeccompCompiler {
         for (int j = 0; j < sc.args().size(); j++) conditions.add(condition(sc.args().get(j), where + " args[" + j + "]"));
       }
       if (v.action().ordinal() < foreign.action().ordinal()) foreign = v;
-      Rule rule = new Rule(List.copyOf(conditions), v);
+      List<Rule> rules = new ArrayList<>();
+      if (conditions.stream().map(Condition::index).distinct().count() < conditions.size()) {
+        // As runc does (libseccomp cannot AND two conditions on one argument): when an index
+        // repeats, every condition becomes a rule of its own, so the conditions are ORed.
+        for (Condition c : conditions) rules.add(new Rule(List.of(c), v));
+      } else {
+        rules.add(new Rule(List.copyOf(conditions), v));
+      }
       SyscallTable.Resolution res = table.resolve(sc.names());
       unknownNames.addAll(res.unknown());
-      for (int nr : new LinkedHashSet<>(res.numbers().values())) rulesByNr.computeIfAbsent(nr, k -> new ArrayList<>()).add(rule);
+      for (int nr : new LinkedHashSet<>(res.numbers().values())) rulesByNr.computeIfAbsent(nr, k -> new ArrayList<>()).addAll(rules);
     }
-    for (String name : unknownNames) {
-      warnings.add("seccomp: syscall \"" + name + "\" is unknown on " + table.arch() + ", ignored");
+    if (!unknownNames.isEmpty()) {
+      // Profiles list other architectures' names (chown32, fstat64…) on purpose: one line, not dozens.
+      List<String> sample = new ArrayList<>(unknownNames).subList(0, Math.min(5, unknownNames.size()));
+      warnings.add("seccomp: " + unknownNames.size() + " syscall name(s) unknown on " + table.arch() + " ignored (" + String.join(", ", sample) + (unknownNames.size() > 5 ? ", …" : "") + ")");
     }
 
     // First match wins: rules after an unconditional one are unreachable, and trailing rules that
@@ -203,6 +213,18 @@ public final class SeccompCompiler {
       asm.jump(Bpf.JEQ, -1, notX32, null);
       asm.ret(x32Verdict.value());
       asm.bind(notX32);
+    }
+
+    // runc's -ENOSYS stub: a syscall newer than the newest this table knows is answered ENOSYS
+    // instead of an errno or kill default, so glibc falls back (e.g. clone3 to clone) as on an
+    // older kernel. Not needed when the default allows or only logs.
+    // x32 numbers (and -1, a tracer's "skip") are not "newer" and keep their verdicts.
+    if (defaultVerdict.action() != SeccompAction.ALLOW && defaultVerdict.action() != SeccompAction.LOG) {
+      BpfAssembler.Label known = asm.label();
+      asm.jump(Bpf.JGT, table.maxNumber(), null, known);
+      asm.jump(Bpf.JGE, Bpf.X32_SYSCALL_BIT, known, null);
+      asm.ret(new Verdict(SeccompAction.ERRNO, ENOSYS).value());
+      asm.bind(known);
     }
 
     // Syscalls decided by one unconditional action, grouped by action, biggest group first.

@@ -107,6 +107,9 @@ public final class SyscallTable {
 
   public int size() { return byName.size(); }
 
+  /** The highest syscall number the table knows: anything above is newer than this table. */
+  public int maxNumber() { return byName.values().stream().mapToInt(Integer::intValue).max().orElse(-1); }
+
   /** Names split into those this architecture knows (with their numbers, in the given order) and the rest. */
   public record Resolution(Map<String, Integer> numbers, List<String> unknown) {
     public Resolution {

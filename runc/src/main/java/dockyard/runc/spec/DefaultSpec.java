@@ -6,7 +6,12 @@ import java.util.List;
 public final class DefaultSpec {
   private DefaultSpec() {}
 
+  /** runc's default: a cgroup namespace only where the host is cgroup v2 only. */
   public static Spec create() {
+    return create(java.nio.file.Files.exists(java.nio.file.Path.of("/sys/fs/cgroup/cgroup.controllers")));
+  }
+
+  public static Spec create(boolean cgroupNamespace) {
     List<String> caps = List.of("CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE");
     Spec.Process process = new Spec.Process(
         true, null, new Spec.User(0, 0, null, null, null), List.of("sh"), null,
@@ -26,8 +31,7 @@ public final class DefaultSpec {
         null, null, null,
         new Spec.Resources(List.of(new Spec.DeviceRule(false, null, null, null, "rwm")), null, null, null, null, null, null),
         null,
-        List.of(new Spec.Namespace("pid", null), new Spec.Namespace("network", null), new Spec.Namespace("ipc", null),
-            new Spec.Namespace("uts", null), new Spec.Namespace("mount", null), new Spec.Namespace("cgroup", null)),
+        namespaces(cgroupNamespace),
         null, null, null,
         List.of("/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
             "/proc/timer_stats", "/proc/sched_debug", "/sys/firmware", "/proc/scsi"),
@@ -36,4 +40,11 @@ public final class DefaultSpec {
     return new Spec("1.0.2-dev", process, new Spec.Root("rootfs", true), "runc", null, mounts, null, null, linux);
   }
 
+
+  private static List<Spec.Namespace> namespaces(boolean cgroup) {
+    List<Spec.Namespace> ns = new java.util.ArrayList<>(List.of(new Spec.Namespace("pid", null), new Spec.Namespace("network", null),
+        new Spec.Namespace("ipc", null), new Spec.Namespace("uts", null), new Spec.Namespace("mount", null)));
+    if (cgroup) ns.add(new Spec.Namespace("cgroup", null));
+    return List.copyOf(ns);
+  }
 }

@@ -25,7 +25,7 @@ class PlanCompilerTest {
 
   @Test
   void theDefaultSpecBecomesAnOrderedPlan() throws Exception {
-    Plan plan = compile(DefaultSpec.create(), PlanCompiler.Mode.CREATE);
+    Plan plan = compile(DefaultSpec.create(true), PlanCompiler.Mode.CREATE);
     assertEquals(List.of("create"), plan.all("mode").getFirst().args());
     assertEquals(List.of("/s/exec.fifo"), plan.all("fifo").getFirst().args());
     // namespaces: "network" is spelled as the helper knows it, mount comes last

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dockyard.runc.seccomp.BpfInterpreter.SeccompData;
 import dockyard.runc.spec.Spec;
 import java.io.InputStream;
+import java.util.List;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -57,9 +58,9 @@ class DockerDefaultProfileTest {
 
   @Test
   void namesUnknownOnX8664AreWarnedAbout() {
-    assertTrue(program.warnings().stream().anyMatch(w -> w.contains("\"chown32\"")), program.warnings().toString());
-    assertTrue(program.warnings().stream().anyMatch(w -> w.contains("\"socketcall\"")), program.warnings().toString());
-    assertTrue(program.warnings().stream().noneMatch(w -> w.contains("\"read\"")));
+    List<String> unknown = program.warnings().stream().filter(w -> w.contains("unknown on x86_64")).toList();
+    assertEquals(1, unknown.size(), "one summary line: " + program.warnings());
+    assertTrue(unknown.getFirst().contains("chown32"), unknown.toString());
   }
 
   @Test

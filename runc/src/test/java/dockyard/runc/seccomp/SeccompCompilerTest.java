@@ -170,14 +170,19 @@ class SeccompCompilerTest {
   }
 
   @Test
-  void argumentsOfOneRuleAreAnded() {
+  void argumentsOnDistinctIndexesAreAndedAndARepeatedIndexIsOred() {
     SeccompProgram p = compile(profile("SCMP_ACT_ALLOW",
-        rule("SCMP_ACT_ERRNO", "mkdir", arg(0, "SCMP_CMP_EQ", 1), arg(2, "SCMP_CMP_GT", 10), arg(2, "SCMP_CMP_LE", 20))));
+        rule("SCMP_ACT_ERRNO", "mkdir", arg(0, "SCMP_CMP_EQ", 1), arg(2, "SCMP_CMP_GT", 10))));
     assertEquals(EPERM, run(p, MKDIR, 1, 99, 11));
-    assertEquals(EPERM, run(p, MKDIR, 1, 99, 20));
     assertEquals(ALLOW, run(p, MKDIR, 1, 99, 10));
-    assertEquals(ALLOW, run(p, MKDIR, 1, 99, 21));
     assertEquals(ALLOW, run(p, MKDIR, 2, 99, 15));
+    // runc's rule (runc's own seccomp_syscall_test1): conditions on one index are separate rules
+    SeccompProgram or = compile(profile("SCMP_ACT_ALLOW",
+        rule("SCMP_ACT_ERRNO", "mkdir", arg(0, "SCMP_CMP_EQ", 1337), arg(0, "SCMP_CMP_EQ", 2020), arg(2, "SCMP_CMP_EQ", 7))));
+    assertEquals(EPERM, run(or, MKDIR, 1337));
+    assertEquals(EPERM, run(or, MKDIR, 2020));
+    assertEquals(EPERM, run(or, MKDIR, 0, 0, 7));
+    assertEquals(ALLOW, run(or, MKDIR, 0, 0, 0));
     assertEquals(ALLOW, run(p, MKDIR, 0x1_0000_0001L, 99, 15));
   }
 
@@ -263,7 +268,8 @@ class SeccompCompilerTest {
         rule("SCMP_ACT_ALLOW", "read")));
     assertEquals(EPERM, run(allowList, x32Bit | READ));
     assertEquals(ALLOW, run(allowList, READ));
-    assertTrue(allowList.instructions().stream().noneMatch(i -> i.k() == x32Bit), allowList.disassemble());
+    // the x32 bit appears once, in the ENOSYS stub's bound, not as an x32 check of its own
+    assertEquals(1, allowList.instructions().stream().filter(i -> i.k() == x32Bit).count(), allowList.disassemble());
   }
 
   @Test
@@ -283,9 +289,7 @@ class SeccompCompilerTest {
         rule("SCMP_ACT_ERRNO", null, List.of("chown32"))));
     assertEquals(EPERM, run(p, MKDIR));
     assertEquals(ALLOW, run(p, READ));
-    assertEquals(2, p.warnings().size(), p.warnings().toString());
-    assertTrue(p.warnings().get(0).contains("\"chown32\""), p.warnings().toString());
-    assertTrue(p.warnings().get(1).contains("\"no_such_call\""), p.warnings().toString());
+    assertEquals(List.of("seccomp: 2 syscall name(s) unknown on x86_64 ignored (chown32, no_such_call)"), p.warnings());
   }
 
   @Test
@@ -366,8 +370,9 @@ class SeccompCompilerTest {
         List.of(new Spec.Syscall(all, "SCMP_ACT_ALLOW", null, null))));
     for (String name : all) assertEquals(ALLOW, run(p, SyscallTable.x86_64().number(name).orElseThrow()), name);
     assertEquals(EPERM, run(p, REBOOT));
-    assertEquals(EPERM, run(p, 451));
-    // arch check (4) + nr load and x32 check (4) + one jeq a syscall + a ret every 256 + final ret
-    assertTrue(p.length() <= all.size() + 12, "length " + p.length());
+    // newer than the table: ENOSYS (runc's stub), so libc falls back to an older call
+    assertEquals(0x00050000 | 38, run(p, 451));
+    // arch check (4) + nr load and x32 check (4) + ENOSYS stub (3) + one jeq a syscall + a ret every 256 + final ret
+    assertTrue(p.length() <= all.size() + 15, "length " + p.length());
   }
 }

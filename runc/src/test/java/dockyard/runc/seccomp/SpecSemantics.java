@@ -18,6 +18,10 @@ final class SpecSemantics {
   static final int AUDIT_ARCH_I386 = 0x40000003;
   static final int KILL_PROCESS = 0x80000000;
 
+  static boolean enosysStub(int def) {
+    return def != 0x7fff0000 && def != 0x7ffc0000;
+  }
+
   static int evaluate(Spec.Seccomp spec, SeccompData d, SyscallTable table) {
     int def = value(spec.defaultAction(), spec.defaultErrnoRet());
     List<String> archs = spec.architectures() == null ? List.of() : spec.architectures();
@@ -33,12 +37,21 @@ final class SpecSemantics {
           if (nr.isPresent() && nr.getAsInt() == d.nr()) named = true;
         }
         if (!named) continue;
-        boolean all = true;
-        if (rule.args() != null) {
-          for (Spec.SyscallArg arg : rule.args()) all &= holds(arg, d.args()[arg.index()]);
+        boolean match;
+        if (rule.args() == null || rule.args().isEmpty()) {
+          match = true;
+        } else if (rule.args().stream().map(Spec.SyscallArg::index).distinct().count() < rule.args().size()) {
+          // runc: when an argument index repeats, each condition is a rule of its own (OR)
+          match = rule.args().stream().anyMatch(arg -> holds(arg, d.args()[arg.index()]));
+        } else {
+          match = rule.args().stream().allMatch(arg -> holds(arg, d.args()[arg.index()]));
         }
-        if (all) return value(rule.action(), rule.errnoRet());
+        if (match) return value(rule.action(), rule.errnoRet());
       }
+      // runc's -ENOSYS stub: a syscall newer than any the runtime knows gets ENOSYS, not the
+      // default, so a libc falls back to an older call instead of failing
+      if (enosysStub(def) && Integer.compareUnsigned(d.nr(), table.maxNumber()) > 0
+          && Integer.compareUnsigned(d.nr(), 0x40000000) < 0) return 0x00050000 | 38;
       return def;
     }
     if (d.arch() == AUDIT_ARCH_I386 && archs.contains("SCMP_ARCH_X86")) return foreign(def, rules);
