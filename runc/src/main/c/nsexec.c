@@ -2068,6 +2068,12 @@ static int setup_terminal(const struct plan *p, struct channels *ch, struct err 
 	if (slave < 0)
 		return fail(e, errno, "open pty slave %s", name);
 	/* The process user owns its terminal, as login(1) arranges; root keeps it otherwise. */
+	/* runc's console is raw on output: no "\n" -> "\r\n" translation a reader would have to undo */
+	struct termios tio;
+	if (tcgetattr(slave, &tio) == 0) {
+		tio.c_oflag &= ~(tcflag_t)ONLCR;
+		(void)tcsetattr(slave, TCSANOW, &tio);
+	}
 	if (p->has_user && fchown(slave, p->uid, (gid_t)-1) < 0)
 		return fail(e, errno, "chown %s", name);
 	if (hand_off_master(ch, master, name, e) < 0 || adopt_slave(slave, e) < 0)
@@ -2231,6 +2237,10 @@ static int exec_process(const struct plan *p, const char *exe, struct err *e)
 	sigemptyset(&none);
 	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		return fail(e, errno, "reset signals");
+	/* Only stdio crosses into the container: whatever else the caller (a shell, a test harness,
+	 * the daemon client) had open is closed on exec, as runc does without --preserve-fds. */
+	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) < 0)
+		return fail(e, errno, "close_range");
 	execve(exe, p->args, p->env);
 	return fail(e, errno, "exec \"%s\"", p->args[0]);
 }
@@ -2239,7 +2249,8 @@ static int exec_process(const struct plan *p, const char *exe, struct err *e)
  * rlimits, pty, umask and cwd while still root; seccomp without no_new_privs next, because then
  * the kernel demands CAP_SYS_ADMIN for it (so the filter also sees the calls below); bounding set
  * while CAP_SETPCAP is effective; user switch; capset; no_new_privs; "ready"; the fifo; the
- * startContainer hooks; seccomp with no_new_privs last, so a profile only has to allow execve. */
+ * seccomp with no_new_privs (the profile must allow what follows: the startContainer hooks, which
+ * run under it as in runc, and execve). */
 static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpid, struct err *e)
 {
 	char exe[PATH_MAX];
@@ -2265,9 +2276,11 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 	if (p->mode == MODE_CREATE && wait_for_start(ch->fifo, e) < 0)
 		return -1;
 	close_fd(&ch->fifo);
-	if (run_hooks(p, HOOK_START_CONTAINER, hostpid, e) < 0)
-		return -1;
+	/* With no_new_privs the filter goes on last, but before the startContainer hooks: they are
+	 * the container's processes and run under its filter, as in runc. */
 	if (p->seccomp && p->no_new_privs && install_seccomp(p, e) < 0)
+		return -1;
+	if (run_hooks(p, HOOK_START_CONTAINER, hostpid, e) < 0)
 		return -1;
 	return exec_process(p, exe, e);
 }

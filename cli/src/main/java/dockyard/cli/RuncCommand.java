@@ -34,6 +34,7 @@ import java.util.concurrent.Callable;
  * {@link OciRuntime}, so tools that drive runc can drive this one (see bin/dockyard-runc).
  */
 @Command(name = "runc", description = "An OCI runtime: run containers from OCI bundles, with runc's verbs and flags.",
+        version = {"dockyard-runc version 0.1.0", "spec: " + OciRuntime.OCI_VERSION},
         subcommands = {RuncCommand.SpecCmd.class, RuncCommand.Create.class, RuncCommand.Start.class, RuncCommand.Run.class,
                 RuncCommand.State.class, RuncCommand.Kill.class, RuncCommand.Delete.class, RuncCommand.Exec.class,
                 RuncCommand.ListCmd.class, RuncCommand.Ps.class, RuncCommand.Pause.class, RuncCommand.Resume.class,
@@ -62,6 +63,12 @@ final class RuncCommand implements Runnable {
     @Option(names = "--criu", hidden = true)
     String criu;
 
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
+
+    @Option(names = {"-v", "--version"}, versionHelp = true, description = "Print the version.")
+    boolean version;
+
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(System.out); }
@@ -72,6 +79,13 @@ final class RuncCommand implements Runnable {
      */
     static void configure(CommandLine runc) {
         runc.setStopAtPositional(true);
+        // every verb answers -h/--help, as runc's do
+        for (CommandLine verb : runc.getSubcommands().values()) {
+            if (verb.getCommandSpec().findOption("--help") == null) {
+                verb.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
+                        .description("Show this help.").build());
+            }
+        }
     }
 
     /** Set by the resident daemon: helpers run in the client's process instead of as children of this JVM. */
@@ -97,6 +111,14 @@ final class RuncCommand implements Runnable {
         if (systemdCgroup) throw new RuntimeError("--systemd-cgroup is not supported; use cgroupfs paths");
         if (!"text".equals(logFormat) && !"json".equals(logFormat)) throw new RuntimeError("invalid log format \"" + logFormat + "\" (text or json)");
         Path r = abs(root);
+        if (log != null) {
+            try {
+                Path l = abs(log);
+                if (!Files.exists(l)) Files.createFile(l);
+            } catch (IOException e) {
+                throw new RuntimeError("cannot open log file " + log + ": " + e.getMessage());
+            }
+        }
         return launchers == null ? new OciRuntime(r, Stdio.inherit(), this::warn) : new OciRuntime(r, this::warn, launchers.apply(r));
     }
 
@@ -456,16 +478,36 @@ final class RuncCommand implements Runnable {
         @Option(names = "--interval", description = "Time between events, e.g. 5s or 500ms. Default: 5s") String interval = "5s";
         @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
 
+        /**
+         * Stats every --interval, and an {"type":"oom"} event as soon as the OOM killer strikes in the
+         * container's cgroup (checked every 100 ms); ends quietly when the container is deleted.
+         */
         @Override public Integer call() throws Exception {
             return parent.guard(() -> {
                 OciRuntime rt = parent.runtime();
                 long millis = parseInterval(interval);
-                do {
+                if (stats) {
                     parent.out().println(SpecLoader.toCompactJson(rt.stats(id)));
-                    parent.out().flush();
-                    if (stats) break;
-                    Thread.sleep(millis);
-                } while (true);
+                    return 0;
+                }
+                long ooms = rt.oomKills(id);
+                long nextStats = 0;
+                while (rt.store().exists(id)) {
+                    try {
+                        long now = System.nanoTime();
+                        if (now >= nextStats) {
+                            parent.out().println(SpecLoader.toCompactJson(rt.stats(id)));
+                            nextStats = now + millis * 1_000_000;
+                        }
+                        long kills = rt.oomKills(id);
+                        for (; ooms < kills; ooms++) parent.out().println(SpecLoader.toCompactJson(Map.of("type", "oom", "id", id)));
+                        parent.out().flush();
+                    } catch (RuntimeError e) {
+                        if (!rt.store().exists(id)) break;
+                        // stopped but not yet deleted: no stats, keep watching
+                    }
+                    Thread.sleep(Math.min(100, millis));
+                }
                 return 0;
             });
         }

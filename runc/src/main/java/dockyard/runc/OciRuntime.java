@@ -482,6 +482,11 @@ public final class OciRuntime {
     return ev;
   }
 
+  /** OOM kills so far in the container's cgroup (runc's `events` reports each as an "oom" event). */
+  public long oomKills(String id) throws IOException {
+    return cgroupOf(store.load(id)).oomKills();
+  }
+
   public Status status(ContainerState st) {
     if (st.pid() <= 0 || !ProcStat.alive(st.pid(), st.pidStartTime())) return Status.STOPPED;
     if (Files.exists(store.dir(st.id()).resolve(StateStore.EXEC_FIFO))) return Status.CREATED;

@@ -120,7 +120,7 @@ class RuntimeTest {
   @Test
   void theMemoryLimitKillsAnAllocation() throws Exception {
     // dd fills a 64 MiB buffer; the cgroup allows 16 MiB, so the OOM killer ends it with SIGKILL.
-    Spec.Resources limits = new Spec.Resources(null, new Spec.Memory(16L << 20, null, null, null, null, null, null, null), null, null, null, null, null);
+    Spec.Resources limits = new Spec.Resources(null, new Spec.Memory(16L << 20, null, null, null, null, null, null, null), null, null, null, null, null, null);
     Path b = bundle("mem", List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=64M", "count=1"), s -> Bundles.withLinux(s, l -> l.resources(limits)));
     assertEquals(128 + Signal.SIGKILL.number(), rt.run(id("mem"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
     Path ok = bundle("mem-ok", List.of("dd", "if=/dev/zero", "of=/dev/null", "bs=4M", "count=1"), s -> Bundles.withLinux(s, l -> l.resources(limits)));
@@ -129,7 +129,7 @@ class RuntimeTest {
 
   @Test
   void thePidsLimitStopsForks() throws Exception {
-    Spec.Resources limits = new Spec.Resources(null, null, null, new Spec.Pids(4), null, null, null);
+    Spec.Resources limits = new Spec.Resources(null, null, null, new Spec.Pids(4), null, null, null, null);
     Path b = bundle("pids", List.of("sh", "-c", "for i in 1 2 3 4 5 6 7 8; do sleep 5 & done; echo spawned"),
         s -> Bundles.withLinux(s, l -> l.resources(limits)));
     rt.run(id("pids"), b, OciRuntime.CreateOptions.defaults());

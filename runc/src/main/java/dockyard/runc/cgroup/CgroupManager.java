@@ -32,6 +32,9 @@ public interface CgroupManager {
 
   void thaw() throws IOException;
 
+  /** How many processes the OOM killer has killed in this cgroup so far. */
+  long oomKills();
+
   /** runc's `events --stats` data: cpu, memory, pids, blkio. */
   Map<String, Object> stats() throws IOException;
 

@@ -25,6 +25,9 @@ final class CgroupV1 implements CgroupManager {
       String rel = Hierarchies.resolve(cgroupsPath, h.ownV1().getOrDefault(e.getKey(), "/"), id);
       d.put(e.getKey(), e.getValue().resolve(rel.substring(1)));
     }
+    // Hybrid hosts: the v2 hierarchy (no controllers, but where systemd and tools look for a
+    // process) gets the container too, as runc places it.
+    if (h.unified() != null) d.put("unified", h.unified().resolve(Hierarchies.resolve(cgroupsPath, h.ownUnified(), id).substring(1)));
     this.dirs = d;
   }
 
@@ -37,7 +40,10 @@ final class CgroupV1 implements CgroupManager {
     for (Path dir : new LinkedHashSet<>(dirs.values())) Files.createDirectories(dir);
     Path cpuset = dirs.get("cpuset");
     if (cpuset != null) inheritCpuset(cpuset);
+    // Joining a frozen cgroup would freeze the helper itself, forever: refuse, as runc does.
+    if (frozen()) throw new IOException("container's cgroup unexpectedly frozen (" + dirs.get("freezer") + ")");
     if (r == null) return;
+    if (r.unified() != null && !r.unified().isEmpty()) throw new IOException("invalid configuration: cannot use unified on cgroup v1");
     if (r.memory() != null) memory(r.memory(), warnings);
     if (r.cpu() != null) cpu(r.cpu(), warnings);
     if (r.pids() != null) {
@@ -217,6 +223,12 @@ final class CgroupV1 implements CgroupManager {
     } catch (IOException e) {
       return false;
     }
+  }
+
+  @Override
+  public long oomKills() {
+    Path mem = dirs.get("memory");
+    return mem == null ? 0 : CgroupFiles.readKeyed(mem, "memory.oom_control").getOrDefault("oom_kill", 0L);
   }
 
   @Override

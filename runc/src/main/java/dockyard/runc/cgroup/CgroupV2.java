@@ -64,6 +64,13 @@ final class CgroupV2 implements CgroupManager {
     if (r.hugepageLimits() != null) {
       for (var l : r.hugepageLimits()) CgroupFiles.writeIfPresent(dir, "hugetlb." + l.pageSize() + ".max", l.limit().toString(), warnings);
     }
+    if (r.unified() != null) {
+      // linux.resources.unified: cgroup v2 files written as given, after the converted values
+      for (var e : new java.util.TreeMap<>(r.unified()).entrySet()) {
+        if (e.getKey().contains("/") || e.getKey().startsWith(".")) throw new IOException("linux.resources.unified: invalid file name \"" + e.getKey() + "\"");
+        CgroupFiles.write(dir, e.getKey(), e.getValue());
+      }
+    }
     if (r.devices() != null && !r.devices().isEmpty()) warnings.add("cgroup v2: device rules need an eBPF program, which this runtime does not load; not applied");
   }
 
@@ -127,6 +134,11 @@ final class CgroupV2 implements CgroupManager {
   @Override
   public void thaw() throws IOException {
     CgroupFiles.write(dir, "cgroup.freeze", "0");
+  }
+
+  @Override
+  public long oomKills() {
+    return CgroupFiles.readKeyed(dir, "memory.events").getOrDefault("oom_kill", 0L);
   }
 
   @Override

@@ -22,8 +22,9 @@ final class DeviceRules {
     for (Spec.DeviceRule r : rules) {
       String type = r.type() == null || r.type().isEmpty() ? "a" : r.type();
       if (!type.matches("[acb]")) throw new IllegalArgumentException("linux.resources.devices: invalid type \"" + type + "\" (want a, c or b)");
-      String access = r.access() == null || r.access().isEmpty() ? "rwm" : r.access();
-      if (!access.matches("[rwm]{1,3}")) throw new IllegalArgumentException("linux.resources.devices: invalid access \"" + access + "\"");
+      // runc keeps the r, w and m it finds and ignores other letters (configs in the wild say "rwa")
+      String access = r.access() == null || r.access().isEmpty() ? "rwm" : r.access().replaceAll("[^rwm]", "");
+      if (access.isEmpty()) throw new IllegalArgumentException("linux.resources.devices: invalid access \"" + r.access() + "\"");
       String major = r.major() == null || r.major() < 0 ? "*" : r.major().toString();
       String minor = r.minor() == null || r.minor() < 0 ? "*" : r.minor().toString();
       String spec = type.equals("a") ? "a" : type + " " + major + ":" + minor + " " + access;

@@ -29,7 +29,7 @@ public final class DefaultSpec {
         new Spec.Mount("/sys/fs/cgroup", "cgroup", "cgroup", List.of("nosuid", "noexec", "nodev", "relatime", "ro")));
     Spec.Linux linux = new Spec.Linux(
         null, null, null,
-        new Spec.Resources(List.of(new Spec.DeviceRule(false, null, null, null, "rwm")), null, null, null, null, null, null),
+        new Spec.Resources(List.of(new Spec.DeviceRule(false, null, null, null, "rwm")), null, null, null, null, null, null, null),
         null,
         namespaces(cgroupNamespace),
         null, null, null,

@@ -115,7 +115,8 @@ public record Spec(
       Pids pids,
       BlockIO blockIO,
       List<HugepageLimit> hugepageLimits,
-      Network network) {}
+      Network network,
+      Map<String, String> unified) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record DeviceRule(boolean allow, String type, Long major, Long minor, String access) {}

@@ -59,7 +59,7 @@ class CgroupV2Test {
     List<String> warnings = new ArrayList<>();
     var resources = new dockyard.runc.spec.Spec.Resources(null,
         new dockyard.runc.spec.Spec.Memory(64L << 20, null, null, null, null, null, null, null), null,
-        new dockyard.runc.spec.Spec.Pids(10), null, null, null);
+        new dockyard.runc.spec.Spec.Pids(10), null, null, null, null);
     try {
       cg.create(resources, warnings);
       // memory and pids are v1 controllers here, so their v2 files do not exist
