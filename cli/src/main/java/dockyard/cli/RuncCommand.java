@@ -38,7 +38,7 @@ import java.util.concurrent.Callable;
         subcommands = {RuncCommand.SpecCmd.class, RuncCommand.Create.class, RuncCommand.Start.class, RuncCommand.Run.class,
                 RuncCommand.State.class, RuncCommand.Kill.class, RuncCommand.Delete.class, RuncCommand.Exec.class,
                 RuncCommand.ListCmd.class, RuncCommand.Ps.class, RuncCommand.Pause.class, RuncCommand.Resume.class,
-                RuncCommand.Events.class, RuncDaemon.class, RuncCommand.AotTraining.class})
+                RuncCommand.Events.class, RuncCommand.Update.class, RuncDaemon.class, RuncCommand.AotTraining.class})
 final class RuncCommand implements Runnable {
     static final String DEFAULT_ROOT = "/run/dockyard-runc";
 
@@ -521,6 +521,71 @@ final class RuncCommand implements Runnable {
                 // fall through
             }
             throw new RuntimeError("invalid --interval \"" + s + "\" (e.g. 5s, 500ms)");
+        }
+    }
+
+    @Command(name = "update", description = "Change a container's resource limits (flags, or -r FILE with linux.resources JSON; '-' reads stdin).")
+    static final class Update implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = {"-r", "--resources"}, description = "File with the new linux.resources (JSON); '-' for stdin.") String resources;
+        @Option(names = "--blkio-weight") Integer blkioWeight;
+        @Option(names = "--cpu-period") String cpuPeriod;
+        @Option(names = "--cpu-quota") Long cpuQuota;
+        @Option(names = "--cpu-share") String cpuShare;
+        @Option(names = "--cpu-rt-period") String cpuRtPeriod;
+        @Option(names = "--cpu-rt-runtime") Long cpuRtRuntime;
+        @Option(names = "--cpuset-cpus") String cpusetCpus;
+        @Option(names = "--cpuset-mems") String cpusetMems;
+        @Option(names = "--kernel-memory") String kernelMemory;
+        @Option(names = "--kernel-memory-tcp") String kernelMemoryTcp;
+        @Option(names = "--memory") String memory;
+        @Option(names = "--memory-reservation") String memoryReservation;
+        @Option(names = "--memory-swap") String memorySwap;
+        @Option(names = "--pids-limit") Long pidsLimit;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                Spec.Resources r;
+                if (resources != null) {
+                    Path file = parent.abs(Path.of(resources.equals("-") ? "/dev/stdin" : resources));
+                    byte[] json = Files.readAllBytes(file);
+                    try {
+                        r = SpecLoader.mapper().readValue(json, Spec.Resources.class);
+                    } catch (IOException e) {
+                        throw new RuntimeError("invalid resources JSON in " + resources + ": " + e.getMessage());
+                    }
+                } else {
+                    Spec.Memory mem = memory == null && memoryReservation == null && memorySwap == null && kernelMemory == null && kernelMemoryTcp == null ? null
+                            : new Spec.Memory(bytes(memory), bytes(memoryReservation), bytes(memorySwap), bytes(kernelMemory), bytes(kernelMemoryTcp), null, null, null);
+                    Spec.Cpu cpu = cpuPeriod == null && cpuQuota == null && cpuShare == null && cpuRtPeriod == null && cpuRtRuntime == null && cpusetCpus == null && cpusetMems == null ? null
+                            : new Spec.Cpu(big(cpuShare), cpuQuota, big(cpuPeriod), cpuRtRuntime, big(cpuRtPeriod), cpusetCpus, cpusetMems);
+                    Spec.BlockIO io = blkioWeight == null ? null : new Spec.BlockIO(blkioWeight, null, null, null, null, null, null);
+                    r = new Spec.Resources(null, mem, cpu, pidsLimit == null ? null : new Spec.Pids(pidsLimit), io, null, null, null);
+                }
+                parent.runtime().update(id, r);
+                return 0;
+            });
+        }
+
+        private static java.math.BigInteger big(String v) {
+            if (v == null) return null;
+            try {
+                return new java.math.BigInteger(v);
+            } catch (NumberFormatException e) {
+                throw new RuntimeError("invalid value \"" + v + "\": want a number");
+            }
+        }
+
+        /** Sizes as runc takes them: a number of bytes, -1 for unlimited, or 10k, 512M, 2g… */
+        static Long bytes(String v) {
+            if (v == null) return null;
+            String s = v.trim().toLowerCase(java.util.Locale.ROOT);
+            if (s.equals("-1")) return -1L;
+            var m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*([kmgtp]?)(i?b)?").matcher(s);
+            if (!m.matches()) throw new RuntimeError("invalid size \"" + v + "\" (e.g. 1048576, 512m, 2g, -1)");
+            int shift = switch (m.group(2)) { case "k" -> 10; case "m" -> 20; case "g" -> 30; case "t" -> 40; case "p" -> 50; default -> 0; };
+            return (long) (Double.parseDouble(m.group(1)) * (1L << shift));
         }
     }
 

@@ -452,6 +452,25 @@ public final class OciRuntime {
     }
   }
 
+  /**
+   * runc update: writes new resource limits into a running (or paused, or created) container's
+   * cgroup and remembers them in its state. Only the values present in {@code delta} change.
+   */
+  public void update(String id, Spec.Resources delta) throws IOException {
+    ContainerState st = store.load(id);
+    if (status(st) == Status.STOPPED) throw new RuntimeError("container not running");
+    List<String> warnings = new ArrayList<>();
+    cgroupOf(st).update(delta, warnings);
+    warnings.forEach(warn);
+    Spec c = st.config();
+    Spec.Linux l = c.linux();
+    Spec.Resources merged = ResourcesMerge.merge(l.resources(), delta);
+    Spec.Linux nl = new Spec.Linux(l.uidMappings(), l.gidMappings(), l.sysctl(), merged, l.cgroupsPath(), l.namespaces(), l.devices(),
+        l.seccomp(), l.rootfsPropagation(), l.maskedPaths(), l.readonlyPaths(), l.mountLabel());
+    Spec nc = new Spec(c.ociVersion(), c.process(), c.root(), c.hostname(), c.domainname(), c.mounts(), c.hooks(), c.annotations(), nl);
+    store.save(new ContainerState(st.id(), st.pid(), st.pidStartTime(), st.bundle(), st.rootfs(), st.created(), st.owner(), st.cgroupPaths(), nc));
+  }
+
   /** runc ps: the pids in the container's cgroup. */
   public List<Integer> ps(String id) throws IOException {
     ContainerState st = store.load(id);

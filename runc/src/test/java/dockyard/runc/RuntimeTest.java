@@ -186,6 +186,11 @@ class RuntimeTest {
     String data = dockyard.runc.spec.SpecLoader.toCompactJson(stats.get("data"));
     assertTrue(data.contains("\"pids\":{") && data.contains("\"current\":1"), data);
     assertTrue(data.contains("\"memory\":{"), data);
+    rt.update(id, new Spec.Resources(null, new Spec.Memory(64L << 20, null, null, null, null, null, null, null), null,
+        new Spec.Pids(42), null, null, null, null));
+    assertEquals("42", Files.readString(Path.of("/sys/fs/cgroup/pids", id, "pids.max")).trim());
+    assertEquals(Long.toString(64L << 20), Files.readString(Path.of("/sys/fs/cgroup/memory", id, "memory.limit_in_bytes")).trim());
+    assertEquals(42, rt.store().load(id).config().linux().resources().pids().limit(), "the update is remembered");
     rt.pause(id);
     assertEquals("paused", rt.state(id).status());
     rt.resume(id);

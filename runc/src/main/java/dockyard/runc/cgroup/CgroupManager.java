@@ -15,6 +15,9 @@ public interface CgroupManager {
   /** Creates the directories and writes the limits; warnings collect settings this host lacks. */
   void create(Spec.Resources resources, List<String> warnings) throws IOException;
 
+  /** Writes new limits into the existing cgroup (runc update); only the values given change. */
+  void update(Spec.Resources resources, List<String> warnings) throws IOException;
+
   /** The files whose writing moves a process into this cgroup, one per hierarchy. */
   List<Path> procsFiles();
 

@@ -42,6 +42,11 @@ final class CgroupV1 implements CgroupManager {
     if (cpuset != null) inheritCpuset(cpuset);
     // Joining a frozen cgroup would freeze the helper itself, forever: refuse, as runc does.
     if (frozen()) throw new IOException("container's cgroup unexpectedly frozen (" + dirs.get("freezer") + ")");
+    update(r, warnings);
+  }
+
+  @Override
+  public void update(Spec.Resources r, List<String> warnings) throws IOException {
     if (r == null) return;
     if (r.unified() != null && !r.unified().isEmpty()) throw new IOException("invalid configuration: cannot use unified on cgroup v1");
     if (r.memory() != null) memory(r.memory(), warnings);

@@ -32,6 +32,11 @@ final class CgroupV2 implements CgroupManager {
   public void create(Spec.Resources r, List<String> warnings) throws IOException {
     enableControllers(warnings);
     Files.createDirectories(dir);
+    update(r, warnings);
+  }
+
+  @Override
+  public void update(Spec.Resources r, List<String> warnings) throws IOException {
     if (r == null) return;
     if (r.memory() != null) {
       var m = r.memory();
