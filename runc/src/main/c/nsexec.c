@@ -36,6 +36,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <termios.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
@@ -231,6 +233,9 @@ struct plan {
 	size_t nmasks;
 	const char **readonly;
 	size_t nreadonly;
+	const char **remount_ro; /* remount-ro: made read-only in place (mount_setattr), flags kept */
+	size_t nremount_ro;
+	bool *remount_ro_recursive;
 	bool has_user;
 	uid_t uid;
 	gid_t gid;
@@ -374,6 +379,19 @@ static int h_mask(struct plan *p, const struct line *l, struct err *e)
 static int h_readonly(struct plan *p, const struct line *l, struct err *e)
 {
 	return append_path(&p->readonly, &p->nreadonly, l->arg[0], e);
+}
+
+/* remount-ro PATH RECURSIVE (0 or 1): a mount made read-only where it is, after pivot_root. */
+static int h_remount_ro(struct plan *p, const struct line *l, struct err *e)
+{
+	if (strcmp(l->arg[1], "0") != 0 && strcmp(l->arg[1], "1") != 0)
+		return fail(e, 0, "remount-ro: RECURSIVE must be 0 or 1, not \"%s\"", l->arg[1]);
+	bool *grown = realloc(p->remount_ro_recursive, (p->nremount_ro + 1) * sizeof *grown);
+	if (!grown)
+		return fail(e, errno, "remount-ro");
+	p->remount_ro_recursive = grown;
+	grown[p->nremount_ro] = l->arg[1][0] == '1';
+	return append_path(&p->remount_ro, &p->nremount_ro, l->arg[0], e);
 }
 
 static int h_propagation(struct plan *p, const struct line *l, struct err *e)
@@ -649,6 +667,7 @@ static const struct directive directives[] = {
 	CALL("symlink", 2, 2, true, h_symlink),
 	CALL("mask", 1, 1, true, h_mask),
 	CALL("readonly", 1, 1, true, h_readonly),
+	CALL("remount-ro", 2, 2, true, h_remount_ro),
 	CALL("sysctl", 2, 2, true, h_sysctl),
 	STRING("hostname", hostname),
 	STRING("domainname", domainname),
@@ -826,7 +845,7 @@ static int validate_exec(const struct plan *p, struct err *e)
 		if (p->has_ns[k] && !p->ns_path[k])
 			return fail(e, 0, "plan: exec mode only joins namespaces, but ns %s has no path", ns_table[k].name);
 	if (p->rootfs || p->fifo || p->nmounts || p->ndevices || p->nlinks || p->nmasks || p->nreadonly ||
-	    p->nsysctls || p->hostname || p->domainname || p->readonly_rootfs || p->has_propagation || p->nhooks ||
+	    p->nsysctls || p->hostname || p->domainname || p->readonly_rootfs || p->nremount_ro || p->has_propagation || p->nhooks ||
 	    p->uidmap.len || p->gidmap.len)
 		return fail(e, 0, "plan: exec mode takes no container setup directives "
 				  "(rootfs, fifo, mount, device, symlink, mask, readonly, sysctl, hostname, domainname, "
@@ -1846,9 +1865,26 @@ static int readonly_path(const char *path, struct err *e)
 	return 0;
 }
 
+/* Read-only in place: mount_setattr changes only the read-only attribute, so nosuid, noexec and
+ * the rest stay as mounted (a bind remount would have to restate them); with RECURSIVE every
+ * submount too (runc's "rro"). */
+static int remount_readonly(const char *path, bool recursive, struct err *e)
+{
+	struct {
+		uint64_t attr_set, attr_clr, propagation, userns_fd;
+	} attr = { .attr_set = 0x00000001 /* MOUNT_ATTR_RDONLY */ };
+	unsigned flags = recursive ? 0x8000 /* AT_RECURSIVE */ : 0;
+	if (syscall(442 /* SYS_mount_setattr */, AT_FDCWD, path, flags, &attr, sizeof attr) < 0)
+		return fail(e, errno, "make %s read-only%s", path, recursive ? " (recursively)" : "");
+	return 0;
+}
+
 /* Masked and read-only paths, then the read-only root; all after pivot_root. */
 static int restrict_paths(const struct plan *p, struct err *e)
 {
+	for (size_t i = 0; i < p->nremount_ro; i++)
+		if (remount_readonly(p->remount_ro[i], p->remount_ro_recursive[i], e) < 0)
+			return -1;
 	for (size_t i = 0; i < p->nmasks; i++)
 		if (mask_path(p->masks[i], e) < 0)
 			return -1;
@@ -1862,6 +1898,18 @@ static int restrict_paths(const struct plan *p, struct err *e)
 
 /* ------------------------------------------------------------------------------------------ */
 /* Child: hooks                                                                               */
+
+/* "bad system call" for SIGSYS: the wording runc's (Go's) hook errors use, which callers match. */
+static const char *lower_signal_name(int sig)
+{
+	static __thread char buf[64];
+	const char *name = strsignal(sig);
+	size_t i = 0;
+	for (; name && name[i] && i + 1 < sizeof buf; i++)
+		buf[i] = (char)tolower((unsigned char)name[i]);
+	buf[i] = '\0';
+	return buf;
+}
 
 /* State JSON as the runtime prepared it, with the container's host pid in the middle. */
 static char *hook_state(const struct plan *p, pid_t hostpid, size_t *len)
@@ -1940,11 +1988,11 @@ static int run_hook(const struct hook_spec *h, const char *state, size_t len, st
 	if (wait_hook(pid, h->timeout, &status, &timed_out, e) < 0)
 		return -1;
 	if (timed_out)
-		return fail(e, 0, "%s hook %s failed: timed out after %u s", phase, h->path, h->timeout);
+		return fail(e, 0, "error running %s hook %s: timed out after %u s", phase, h->path, h->timeout);
 	if (WIFSIGNALED(status))
-		return fail(e, 0, "%s hook %s failed: killed by signal %d", phase, h->path, WTERMSIG(status));
+		return fail(e, 0, "error running %s hook %s: signal: %s", phase, h->path, lower_signal_name(WTERMSIG(status)));
 	if (WEXITSTATUS(status) != 0)
-		return fail(e, 0, "%s hook %s failed: exit %d", phase, h->path, WEXITSTATUS(status));
+		return fail(e, 0, "error running %s hook %s: exit status %d", phase, h->path, WEXITSTATUS(status));
 	return 0;
 }
 
@@ -2230,6 +2278,28 @@ static int wait_for_start(int fifo, struct err *e)
 	return rc;
 }
 
+/* Only stdio crosses into the container: whatever else the caller (a shell, a test harness, the
+ * daemon client) had open is marked close-on-exec, as runc does without --preserve-fds. Done
+ * before seccomp, whose profile need not allow close_range; kernels before 5.11 lack
+ * CLOSE_RANGE_CLOEXEC, so /proc/self/fd is walked instead. */
+static int close_fds_on_exec(struct err *e)
+{
+	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+		return 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return fail(e, errno, "list /proc/self/fd");
+	int self = dirfd(d);
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		int fd = atoi(de->d_name);
+		if (fd > 2 && fd != self)
+			(void)fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
+	}
+	closedir(d);
+	return 0;
+}
+
 /* The helper ignores SIGPIPE, and ignored signals survive execve; the container gets defaults. */
 static int exec_process(const struct plan *p, const char *exe, struct err *e)
 {
@@ -2237,10 +2307,6 @@ static int exec_process(const struct plan *p, const char *exe, struct err *e)
 	sigemptyset(&none);
 	if (signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
 		return fail(e, errno, "reset signals");
-	/* Only stdio crosses into the container: whatever else the caller (a shell, a test harness,
-	 * the daemon client) had open is closed on exec, as runc does without --preserve-fds. */
-	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) < 0)
-		return fail(e, errno, "close_range");
 	execve(exe, p->args, p->env);
 	return fail(e, errno, "exec \"%s\"", p->args[0]);
 }
@@ -2259,6 +2325,8 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 	umask(p->has_umask ? p->umask : 022);
 	if (p->cwd && chdir(p->cwd) < 0)
 		return fail(e, errno, "chdir %s", p->cwd);
+	if (close_fds_on_exec(e) < 0)
+		return -1;
 	if (p->seccomp && !p->no_new_privs && install_seccomp(p, e) < 0)
 		return -1;
 	if (p->has_caps && drop_bounding_set(p->caps[CAPS_BOUNDING], e) < 0)

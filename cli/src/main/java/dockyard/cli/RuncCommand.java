@@ -356,6 +356,11 @@ final class RuncCommand implements Runnable {
                     // not only regular files: `-p <(jq …)` hands over a pipe as /dev/fd/N
                     if (!Files.isReadable(file)) throw new RuntimeError("process file " + process + " does not exist");
                     p = SpecLoader.parseProcess(Files.readAllBytes(file), file.toString());
+                    // runc: a process.json without "user" runs as root
+                    if (p.user() == null) {
+                        p = new Spec.Process(p.terminal(), p.consoleSize(), new Spec.User(0, 0, null, null, null), p.args(), p.commandLine(),
+                                p.env(), p.cwd(), p.capabilities(), p.rlimits(), p.noNewPrivileges(), p.apparmorProfile(), p.oomScoreAdj(), p.selinuxLabel());
+                    }
                 } else {
                     if (command.isEmpty()) throw new RuntimeError("exec: a command to run is required (or --process)");
                     ContainerState st = rt.store().load(id);
@@ -500,7 +505,7 @@ final class RuncCommand implements Runnable {
                             nextStats = now + millis * 1_000_000;
                         }
                         long kills = rt.oomKills(id);
-                        for (; ooms < kills; ooms++) parent.out().println(SpecLoader.toCompactJson(Map.of("type", "oom", "id", id)));
+                        for (; ooms < kills; ooms++) parent.out().println(SpecLoader.toCompactJson(oomEvent(id)));
                         parent.out().flush();
                     } catch (RuntimeError e) {
                         if (!rt.store().exists(id)) break;
@@ -510,6 +515,14 @@ final class RuncCommand implements Runnable {
                 }
                 return 0;
             });
+        }
+
+        /** {"type":"oom","id":ID} with runc's key order, which consumers match as a string. */
+        static Map<String, String> oomEvent(String id) {
+            Map<String, String> ev = new LinkedHashMap<>();
+            ev.put("type", "oom");
+            ev.put("id", id);
+            return ev;
         }
 
         static long parseInterval(String s) {

@@ -121,7 +121,14 @@ public final class OciRuntime {
     ContainerState state = null;
     boolean created = false;
     try {
-      cgroup = CgroupManager.forHost(spec.linux().cgroupsPath(), id);
+      CgroupManager planned = CgroupManager.forHost(spec.linux().cgroupsPath(), id);
+      // checked before it becomes ours to clean up: a refused, pre-existing cgroup is left alone
+      try {
+        planned.preflight(warnings);
+      } catch (IOException e) {
+        throw new RuntimeError(e.getMessage(), e);
+      }
+      cgroup = planned;
       cgroup.create(spec.linux().resources(), warnings);
       trace.mark("cgroup");
       Path fifo = null;
@@ -325,7 +332,7 @@ public final class OciRuntime {
   public void kill(String id, int signal, boolean all) throws IOException {
     ContainerState st = store.load(id);
     Status status = status(st);
-    if (status == Status.STOPPED) throw new RuntimeError("container not running");
+    if (status == Status.STOPPED && !all) throw new RuntimeError("container not running");
     if (all) {
       CgroupManager cg = cgroupOf(st);
       for (int pid : cg.pids()) {

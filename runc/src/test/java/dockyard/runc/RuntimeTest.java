@@ -161,6 +161,83 @@ class RuntimeTest {
   }
 
   @Test
+  void aProfileNeedNotAllowTheRuntimesOwnCalls() throws Exception {
+    // the helper's last steps (fds closed on exec) happen before the filter, as in runc
+    Spec.Seccomp profile = new Spec.Seccomp("SCMP_ACT_ALLOW", null, List.of("SCMP_ARCH_X86_64"), null, null,
+        List.of(new Spec.Syscall(List.of("close_range", "fcntl"), "SCMP_ACT_ERRNO", null, null)));
+    Path b = bundle("seccomp-own", List.of("echo", "hi"), s -> Bundles.withLinux(s, l -> l.seccomp(profile)));
+    assertEquals(0, rt.run(id("seccomp-own"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+    assertEquals("hi", stdout());
+  }
+
+  @Test
+  void onlyStdioCrossesIntoTheContainer() throws Exception {
+    try (var extra = java.nio.channels.FileChannel.open(Path.of("/etc/hostname"))) {
+      Path b = bundle("fds", List.of("ls", "/proc/self/fd"), s -> s);
+      assertEquals(0, rt.run(id("fds"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+      // 0 1 2 and the directory ls itself opened
+      assertEquals(List.of("0", "1", "2", "3"), List.of(stdout().split("\\s+")));
+    }
+  }
+
+  @Test
+  void aReadOnlyDevKeepsItsDevicesAndFlagsAndRroIsRecursive() throws Exception {
+    Path vol = Files.createDirectories(dir.resolve("vol"));
+    Path sub = Files.createDirectories(vol.resolve("sub"));
+    Process mount = new ProcessBuilder("mount", "-t", "tmpfs", "tmpfs", sub.toString()).inheritIO().start();
+    assertEquals(0, mount.waitFor());
+    try {
+      Path b = bundle("rodev", List.of("sh", "-c",
+          "cat /dev/null && grep ' /dev ' /proc/self/mountinfo | head -1; touch /dev/x || echo dev-ro; touch /mnt/sub/f || echo sub-ro"),
+          s -> {
+            List<Spec.Mount> mounts = new ArrayList<>();
+            for (Spec.Mount m : s.mounts()) {
+              if (m.destination().equals("/dev")) {
+                List<String> o = new ArrayList<>(m.options());
+                o.add("ro");
+                mounts.add(new Spec.Mount("/dev", m.type(), m.source(), o));
+              } else {
+                mounts.add(m);
+              }
+            }
+            mounts.add(new Spec.Mount("/mnt", "bind", vol.toString(), List.of("rbind", "rro")));
+            return new Spec(s.ociVersion(), s.process(), s.root(), s.hostname(), s.domainname(), mounts, s.hooks(), s.annotations(), s.linux());
+          });
+      Files.createDirectories(b.resolve("rootfs/mnt"));
+      assertEquals(0, rt.run(id("rodev"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+      String[] lines = stdout().split("\n");
+      assertTrue(lines[0].contains(" ro,") && lines[0].contains("nosuid"), "/dev read-only in place, nosuid kept: " + lines[0]);
+      assertEquals("dev-ro", lines[1]);
+      assertEquals("sub-ro", lines[2], "rro reaches the submount");
+    } finally {
+      new ProcessBuilder("umount", sub.toString()).inheritIO().start().waitFor();
+    }
+  }
+
+  @Test
+  void aFrozenPreexistingCgroupIsRefusedAndLeftAlone() throws Exception {
+    String name = "dy-frozen-" + ProcessHandle.current().pid();
+    Path freezer = Files.createDirectories(Path.of("/sys/fs/cgroup/freezer", name));
+    try {
+      Files.writeString(freezer.resolve("freezer.state"), "FROZEN");
+      Path b = bundle("frozen", List.of("true"), s -> {
+        Spec.Linux l = s.linux();
+        return new Spec(s.ociVersion(), s.process(), s.root(), s.hostname(), s.domainname(), s.mounts(), s.hooks(), s.annotations(),
+            new Spec.Linux(l.uidMappings(), l.gidMappings(), l.sysctl(), l.resources(), "/" + name, l.namespaces(), l.devices(),
+                l.seccomp(), l.rootfsPropagation(), l.maskedPaths(), l.readonlyPaths(), l.mountLabel()));
+      });
+      String id = id("frozen");
+      RuntimeError e = assertThrows(RuntimeError.class, () -> rt.run(id, b, OciRuntime.CreateOptions.defaults()));
+      assertTrue(e.getMessage().contains("unexpectedly frozen"), e.getMessage());
+      assertTrue(Files.isDirectory(freezer), "a cgroup the runtime did not create is not removed");
+      assertFalse(Files.exists(root.resolve(id)));
+    } finally {
+      Files.writeString(freezer.resolve("freezer.state"), "THAWED");
+      Files.deleteIfExists(freezer);
+    }
+  }
+
+  @Test
   void createStartStateKillDeleteLifecycle() throws Exception {
     String id = id("life");
     Path b = bundle("life", List.of("sleep", "60"), s -> s);

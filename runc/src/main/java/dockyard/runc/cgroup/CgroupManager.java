@@ -12,6 +12,12 @@ import java.util.Map;
  * container ever runs outside it) and removed on delete.
  */
 public interface CgroupManager {
+  /**
+   * Checks a cgroup that may already exist before anything is created or changed: a frozen one is
+   * refused (joining it would freeze the runtime), one with processes in it is warned about.
+   */
+  void preflight(List<String> warnings) throws IOException;
+
   /** Creates the directories and writes the limits; warnings collect settings this host lacks. */
   void create(Spec.Resources resources, List<String> warnings) throws IOException;
 

@@ -40,9 +40,15 @@ final class CgroupV1 implements CgroupManager {
     for (Path dir : new LinkedHashSet<>(dirs.values())) Files.createDirectories(dir);
     Path cpuset = dirs.get("cpuset");
     if (cpuset != null) inheritCpuset(cpuset);
+    update(r, warnings);
+  }
+
+  @Override
+  public void preflight(List<String> warnings) throws IOException {
     // Joining a frozen cgroup would freeze the helper itself, forever: refuse, as runc does.
     if (frozen()) throw new IOException("container's cgroup unexpectedly frozen (" + dirs.get("freezer") + ")");
-    update(r, warnings);
+    List<Integer> already = pids();
+    if (!already.isEmpty()) warnings.add("container's cgroup is not empty: " + already.size() + " process(es) already in it");
   }
 
   @Override

@@ -36,6 +36,13 @@ final class CgroupV2 implements CgroupManager {
   }
 
   @Override
+  public void preflight(List<String> warnings) throws IOException {
+    if (frozen()) throw new IOException("container's cgroup unexpectedly frozen (" + dir + ")");
+    List<Integer> already = pids();
+    if (!already.isEmpty()) warnings.add("container's cgroup is not empty: " + already.size() + " process(es) already in it");
+  }
+
+  @Override
   public void update(Spec.Resources r, List<String> warnings) throws IOException {
     if (r == null) return;
     if (r.memory() != null) {

@@ -8,7 +8,7 @@ import java.util.Map;
  * mount(8)-style option words to mount(2) flags, propagation flags and the leftover data string,
  * with the same word list runc accepts.
  */
-public record MountOptions(long flags, long propagation, String data) {
+public record MountOptions(long flags, long propagation, String data, boolean recursiveReadonly) {
   public static final long MS_RDONLY = 1, MS_NOSUID = 2, MS_NODEV = 4, MS_NOEXEC = 8,
       MS_SYNCHRONOUS = 16, MS_REMOUNT = 32, MS_MANDLOCK = 64, MS_DIRSYNC = 128,
       MS_NOSYMFOLLOW = 256, MS_NOATIME = 1024, MS_NODIRATIME = 2048, MS_BIND = 4096,
@@ -62,6 +62,7 @@ public record MountOptions(long flags, long propagation, String data) {
 
   public static MountOptions parse(List<String> options) {
     long flags = 0, propagation = 0;
+    boolean rro = false;
     List<String> data = new ArrayList<>();
     if (options != null) {
       for (String o : options) {
@@ -70,12 +71,14 @@ public record MountOptions(long flags, long propagation, String data) {
           flags = f.clear() ? flags & ~f.flag() : flags | f.flag();
         } else if (PROPAGATION.containsKey(o)) {
           propagation |= PROPAGATION.get(o);
+        } else if (o.equals("rro")) {
+          rro = true; // runc's recursive read-only: every submount too (mount_setattr AT_RECURSIVE)
         } else if (!o.equals("tmpcopyup")) { // runc's copy-up extension: contents are not copied here
           data.add(o);
         }
       }
     }
-    return new MountOptions(flags, propagation, String.join(",", data));
+    return new MountOptions(flags, propagation, String.join(",", data), rro);
   }
 
   /** Propagation for linux.rootfsPropagation; null or empty keeps runc's default rslave. */

@@ -51,7 +51,8 @@ public final class PlanCompiler {
       new String[] {"/dev/urandom", "1", "9"}, new String[] {"/dev/tty", "5", "0"});
 
   private final List<String> warnings;
-  private final List<String> lateReadonly = new ArrayList<>();
+  /** remount-ro directives: {path, recursive 0|1}. */
+  private final List<String[]> lateReadonly = new ArrayList<>();
 
   public PlanCompiler(List<String> warnings) {
     this.warnings = warnings;
@@ -103,7 +104,7 @@ public final class PlanCompiler {
     if (r.statePrefix() != null) b.add("state", r.statePrefix(), r.stateSuffix());
     if (linux.maskedPaths() != null) linux.maskedPaths().forEach(p -> b.add("mask", p));
     if (linux.readonlyPaths() != null) linux.readonlyPaths().forEach(p -> b.add("readonly", p));
-    lateReadonly.forEach(p -> b.add("readonly", p));
+    lateReadonly.forEach(p -> b.add("remount-ro", p[0], p[1]));
     if (spec.root().isReadonly()) b.add("readonly-rootfs");
     process(b, spec.process(), r.rootfs(), r.consoleSocket(), r.seccompHex(), true);
     if (r.detach()) b.add("detach");
@@ -151,11 +152,12 @@ public final class PlanCompiler {
       return;
     }
     if ("/dev".equals(clean(m.destination())) && (flags & MountOptions.MS_RDONLY) != 0 && !bind) {
-      // A read-only /dev is mounted writable and made read-only after its devices and links exist
-      // (the readonly directive runs after them), as runc does.
+      // A read-only /dev is mounted writable and made read-only in place once its devices and
+      // links exist, as runc does.
       flags &= ~MountOptions.MS_RDONLY;
-      lateReadonly.add("/dev");
+      lateReadonly.add(new String[] {"/dev", "0"});
     }
+    if (o.recursiveReadonly()) lateReadonly.add(new String[] {clean(m.destination()), "1"});
     b.add("mount", source, clean(m.destination()), bind ? "bind" : type, flags, o.propagation(), o.data());
   }
 
