@@ -450,7 +450,7 @@ begin hooktimeout
 { base run; directive hook createContainer /bin/sleep 1 2 sleep 10 0; directive args true; } >"$PLAN"
 launch
 check "createContainer hook past its timeout is killed -> error" \
-	eval 'test "$RC" = 1 && notified "error createContainer hook /bin/sleep failed: timed out after 1 s"'
+	eval 'test "$RC" = 1 && notified "error error running createContainer hook /bin/sleep: timed out after 1 s"'
 
 begin syncgo
 { base run; directive sync-hooks; directive args echo ran; } >"$PLAN"
