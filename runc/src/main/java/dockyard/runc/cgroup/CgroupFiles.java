@@ -30,6 +30,23 @@ final class CgroupFiles {
     else warnings.add("cgroup: " + file + " is not available on this host; \"" + value + "\" not applied");
   }
 
+  /** A check that reads control files. */
+  interface Check {
+    boolean holds() throws IOException;
+  }
+
+  /** Polls {@code check} every 2 ms for up to a second: freezing and thawing finish asynchronously. */
+  static void await(Check check) throws IOException {
+    for (int i = 0; i < 500 && !check.holds(); i++) {
+      try {
+        Thread.sleep(2);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
   static String read(Path dir, String file) throws IOException {
     return Files.readString(dir.resolve(file), StandardCharsets.US_ASCII).trim();
   }

@@ -216,14 +216,7 @@ final class CgroupV1 implements CgroupManager {
     if (dir == null) throw new IOException("cgroup: this host has no freezer controller; pause/resume are unavailable");
     CgroupFiles.write(dir, "freezer.state", state);
     // FREEZING is transient: wait until every task is stopped (or thawed).
-    for (int i = 0; i < 500 && !CgroupFiles.read(dir, "freezer.state").equals(state); i++) {
-      try {
-        Thread.sleep(2);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
+    CgroupFiles.await(() -> CgroupFiles.read(dir, "freezer.state").equals(state));
   }
 
   @Override

@@ -133,14 +133,7 @@ final class CgroupV2 implements CgroupManager {
   public void freeze() throws IOException {
     CgroupFiles.write(dir, "cgroup.freeze", "1");
     // freezing is asynchronous: wait until the kernel reports every task stopped
-    for (int i = 0; i < 500 && CgroupFiles.readKeyed(dir, "cgroup.events").getOrDefault("frozen", 0L) != 1L; i++) {
-      try {
-        Thread.sleep(2);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        break;
-      }
-    }
+    CgroupFiles.await(() -> CgroupFiles.readKeyed(dir, "cgroup.events").getOrDefault("frozen", 0L) == 1L);
   }
 
   @Override
