@@ -129,7 +129,11 @@ public final class OciRuntime {
         throw new RuntimeError(e.getMessage(), e);
       }
       cgroup = planned;
-      cgroup.create(spec.linux().resources(), warnings);
+      try {
+        cgroup.create(spec.linux().resources(), warnings);
+      } catch (IOException | IllegalArgumentException e) {
+        throw new RuntimeError(e.getMessage(), e);
+      }
       trace.mark("cgroup");
       Path fifo = null;
       if (mode == PlanCompiler.Mode.CREATE) {

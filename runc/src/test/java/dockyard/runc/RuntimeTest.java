@@ -397,6 +397,17 @@ class RuntimeTest {
     e = assertThrows(RuntimeError.class, () -> rt.run(id("badns"), badNs, OciRuntime.CreateOptions.defaults()));
     assertTrue(e.getMessage().contains("unknown namespace type \"bogus\""), e.getMessage());
 
+    // A limit this host cannot apply (no net_cls controller here) fails the create, and the
+    // cgroups made before the failure are removed again.
+    if (!Files.exists(Path.of("/sys/fs/cgroup/net_cls/cgroup.procs"))) {
+      String netId = id("netcls");
+      Spec.Resources net = new Spec.Resources(null, null, null, null, null, null, new Spec.Network(42L, null), null);
+      Path netBundle = bundle("netcls", List.of("true"), s -> Bundles.withLinux(s, l -> l.resources(net)));
+      e = assertThrows(RuntimeError.class, () -> rt.run(netId, netBundle, OciRuntime.CreateOptions.defaults()));
+      assertTrue(e.getMessage().contains("no net_cls controller"), e.getMessage());
+      assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory", netId)), "no cgroup left");
+    }
+
     // A failure inside the helper (the program does not exist) also unwinds everything.
     String id = id("noexec");
     Path noProgram = bundle("noexec", List.of("/bin/does-not-exist"), s -> s);

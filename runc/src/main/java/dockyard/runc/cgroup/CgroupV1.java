@@ -79,9 +79,13 @@ final class CgroupV1 implements CgroupManager {
     }
   }
 
-  private Path need(String controller, String what, List<String> warnings) {
+  /**
+   * The controller a requested limit needs. A limit the host cannot apply fails the create, as the
+   * runtime-spec asks and runc does, rather than running the container without it.
+   */
+  private Path need(String controller, String what, List<String> warnings) throws IOException {
     Path p = dirs.get(controller);
-    if (p == null) warnings.add("cgroup: no " + controller + " controller on this host; " + what + " not applied");
+    if (p == null) throw new IOException("cgroup: this host has no " + controller + " controller; cannot apply " + what);
     return p;
   }
 
@@ -117,7 +121,7 @@ final class CgroupV1 implements CgroupManager {
 
   private void cpu(Spec.Cpu c, List<String> warnings) throws IOException {
     Path cpu = dirs.get("cpu");
-    if (cpu == null && (c.shares() != null || c.quota() != null || c.period() != null)) warnings.add("cgroup: no cpu controller; cpu limits not applied");
+    if (cpu == null && (c.shares() != null || c.quota() != null || c.period() != null)) throw new IOException("cgroup: this host has no cpu controller; cannot apply cpu limits");
     if (cpu != null) {
       if (c.shares() != null) CgroupFiles.write(cpu, "cpu.shares", c.shares().toString());
       if (c.period() != null) CgroupFiles.write(cpu, "cpu.cfs_period_us", c.period().toString());
