@@ -1988,11 +1988,11 @@ static int run_hook(const struct hook_spec *h, const char *state, size_t len, st
 	if (wait_hook(pid, h->timeout, &status, &timed_out, e) < 0)
 		return -1;
 	if (timed_out)
-		return fail(e, 0, "error running %s hook %s: timed out after %u s", phase, h->path, h->timeout);
+		return fail(e, 0, "error running hook (%s) %s: timed out after %u s", phase, h->path, h->timeout);
 	if (WIFSIGNALED(status))
-		return fail(e, 0, "error running %s hook %s: signal: %s", phase, h->path, lower_signal_name(WTERMSIG(status)));
+		return fail(e, 0, "error running hook (%s) %s: signal: %s", phase, h->path, lower_signal_name(WTERMSIG(status)));
 	if (WEXITSTATUS(status) != 0)
-		return fail(e, 0, "error running %s hook %s: exit status %d", phase, h->path, WEXITSTATUS(status));
+		return fail(e, 0, "error running hook (%s) %s: exit status %d", phase, h->path, WEXITSTATUS(status));
 	return 0;
 }
 

@@ -443,14 +443,14 @@ check "startContainer hook: runs inside the container (after pivot_root) before 
 begin hookfail
 { base run; directive hook createContainer /bin/sh 5 3 sh -c 'exit 3' 0; directive args true; } >"$PLAN"
 launch
-check "createContainer hook exit 3 -> error 'error running createContainer hook /bin/sh: exit status 3'" \
-	eval 'test "$RC" = 1 && notified "error error running createContainer hook /bin/sh: exit status 3"'
+check "createContainer hook exit 3 -> error 'error running hook (createContainer) /bin/sh: exit status 3'" \
+	eval 'test "$RC" = 1 && notified "error error running hook (createContainer) /bin/sh: exit status 3"'
 
 begin hooktimeout
 { base run; directive hook createContainer /bin/sleep 1 2 sleep 10 0; directive args true; } >"$PLAN"
 launch
 check "createContainer hook past its timeout is killed -> error" \
-	eval 'test "$RC" = 1 && notified "error error running createContainer hook /bin/sleep: timed out after 1 s"'
+	eval 'test "$RC" = 1 && notified "error error running hook (createContainer) /bin/sleep: timed out after 1 s"'
 
 begin syncgo
 { base run; directive sync-hooks; directive args echo ran; } >"$PLAN"

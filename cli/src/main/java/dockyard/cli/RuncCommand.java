@@ -79,6 +79,8 @@ final class RuncCommand implements Runnable {
      */
     static void configure(CommandLine runc) {
         runc.setStopAtPositional(true);
+        // update has no command after the id, and runc takes its flags on either side of it
+        runc.getSubcommands().get("update").setStopAtPositional(false);
         // every verb answers -h/--help, as runc's do
         for (CommandLine verb : runc.getSubcommands().values()) {
             if (verb.getCommandSpec().findOption("--help") == null) {

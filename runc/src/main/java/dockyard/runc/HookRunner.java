@@ -41,7 +41,7 @@ final class HookRunner {
     try {
       p = pb.start();
     } catch (IOException e) {
-      throw new RuntimeError(phase + " hook " + h.path() + ": cannot run: " + e.getMessage());
+      throw new RuntimeError("error running hook (" + phase + ") " + h.path() + ": " + e.getMessage());
     }
     try (OutputStream in = p.getOutputStream()) {
       in.write(stateJson.getBytes(StandardCharsets.UTF_8));
@@ -52,13 +52,13 @@ final class HookRunner {
       boolean done = h.timeout() != null && h.timeout() > 0 ? p.waitFor(h.timeout(), TimeUnit.SECONDS) : p.waitFor() >= Integer.MIN_VALUE;
       if (!done) {
         p.destroyForcibly();
-        throw new RuntimeError(phase + " hook " + h.path() + " timed out after " + h.timeout() + "s");
+        throw new RuntimeError("error running hook (" + phase + ") " + h.path() + ": timed out after " + h.timeout() + " s");
       }
     } catch (InterruptedException e) {
       p.destroyForcibly();
       Thread.currentThread().interrupt();
-      throw new RuntimeError(phase + " hook " + h.path() + " interrupted");
+      throw new RuntimeError("error running hook (" + phase + ") " + h.path() + ": interrupted");
     }
-    if (p.exitValue() != 0) throw new RuntimeError(phase + " hook " + h.path() + " failed: exit status " + p.exitValue());
+    if (p.exitValue() != 0) throw new RuntimeError("error running hook (" + phase + ") " + h.path() + ": exit status " + p.exitValue());
   }
 }
