@@ -28,6 +28,7 @@ import java.util.HexFormat;
  */
 final class LocalHelper implements HelperSession {
   private static final String RESOURCE = "/dockyard/runc/native/dockyard-nsexec";
+  private static final String TEMP_PREFIX = "dockyard-runc-sock";
 
   private final Process process;
   private final ServerSocketChannel server;
@@ -108,7 +109,7 @@ final class LocalHelper implements HelperSession {
   /** The notify socket's path: in the work directory unless that is too long for sun_path. */
   static Path socketFor(Path workDir) throws IOException {
     Path sock = workDir.resolve("notify.sock");
-    return sock.toString().length() <= 100 ? sock : Files.createTempDirectory("dockyard-runc").resolve("notify.sock");
+    return sock.toString().length() <= 100 ? sock : Files.createTempDirectory(TEMP_PREFIX).resolve("notify.sock");
   }
 
   Path socketPath() {
@@ -168,5 +169,8 @@ final class LocalHelper implements HelperSession {
     if (channel != null) channel.close();
     server.close();
     Files.deleteIfExists(socketPath);
+    // a socket moved to a short temporary directory (see socketFor) takes that directory with it
+    Path parent = socketPath.getParent();
+    if (parent.getFileName().toString().startsWith(TEMP_PREFIX)) Files.deleteIfExists(parent);
   }
 }

@@ -58,22 +58,22 @@ final class CgroupV1 implements CgroupManager {
     if (r.memory() != null) memory(r.memory(), warnings);
     if (r.cpu() != null) cpu(r.cpu(), warnings);
     if (r.pids() != null) {
-      Path pids = need("pids", "pids limit", warnings);
+      Path pids = need("pids", "pids limit");
       if (pids != null) CgroupFiles.write(pids, "pids.max", r.pids().limit() > 0 ? Long.toString(r.pids().limit()) : "max");
     }
     if (r.blockIO() != null) blockIO(r.blockIO(), warnings);
     if (r.devices() != null) devices(r.devices(), warnings);
     if (r.hugepageLimits() != null) {
-      Path hugetlb = need("hugetlb", "hugepage limits", warnings);
+      Path hugetlb = need("hugetlb", "hugepage limits");
       if (hugetlb != null) for (var l : r.hugepageLimits()) CgroupFiles.write(hugetlb, "hugetlb." + l.pageSize() + ".limit_in_bytes", l.limit().toString());
     }
     if (r.network() != null) {
       if (r.network().classID() != null) {
-        Path netCls = need("net_cls", "network classID", warnings);
+        Path netCls = need("net_cls", "network classID");
         if (netCls != null) CgroupFiles.write(netCls, "net_cls.classid", Long.toString(r.network().classID()));
       }
       if (r.network().priorities() != null && !r.network().priorities().isEmpty()) {
-        Path netPrio = need("net_prio", "network priorities", warnings);
+        Path netPrio = need("net_prio", "network priorities");
         if (netPrio != null) for (var p : r.network().priorities()) CgroupFiles.write(netPrio, "net_prio.ifpriomap", p.name() + " " + p.priority());
       }
     }
@@ -83,14 +83,14 @@ final class CgroupV1 implements CgroupManager {
    * The controller a requested limit needs. A limit the host cannot apply fails the create, as the
    * runtime-spec asks and runc does, rather than running the container without it.
    */
-  private Path need(String controller, String what, List<String> warnings) throws IOException {
+  private Path need(String controller, String what) throws IOException {
     Path p = dirs.get(controller);
     if (p == null) throw new IOException("cgroup: this host has no " + controller + " controller; cannot apply " + what);
     return p;
   }
 
   private void memory(Spec.Memory m, List<String> warnings) throws IOException {
-    Path dir = need("memory", "memory limits", warnings);
+    Path dir = need("memory", "memory limits");
     if (dir == null) return;
     // v1's memsw limit must stay >= the memory limit at every step, so the order of the two writes
     // depends on whether the limit grows or shrinks.
@@ -137,7 +137,7 @@ final class CgroupV1 implements CgroupManager {
   }
 
   private void blockIO(Spec.BlockIO b, List<String> warnings) throws IOException {
-    Path dir = need("blkio", "block I/O limits", warnings);
+    Path dir = need("blkio", "block I/O limits");
     if (dir == null) return;
     if (b.weight() != null) weight(dir, "weight", b.weight().toString(), warnings);
     if (b.leafWeight() != null) CgroupFiles.writeIfPresent(dir, "blkio.leaf_weight", b.leafWeight().toString(), warnings);
@@ -165,7 +165,7 @@ final class CgroupV1 implements CgroupManager {
   }
 
   private void devices(List<Spec.DeviceRule> rules, List<String> warnings) throws IOException {
-    Path dir = need("devices", "device rules", warnings);
+    Path dir = need("devices", "device rules");
     if (dir == null) return;
     for (String rule : DeviceRules.v1Lines(rules)) {
       CgroupFiles.write(dir, rule.startsWith("allow ") ? "devices.allow" : "devices.deny", rule.substring(rule.indexOf(' ') + 1));
