@@ -138,45 +138,28 @@ public final class RegistryClient {
 
   /** The descriptor of what {@code ref} names, by HEAD (falling back to GET when headers are missing). */
   public Descriptor resolve(Reference ref) throws IOException {
-    IOException last = null;
-    for (Endpoint ep : pullEndpoints(ref)) {
-      try {
-        URI uri = manifestUri(ep, ref.repository(), ref.manifestReference());
-        HttpResponse<InputStream> r = send(ep, "HEAD", uri, Map.of("Accept", MANIFEST_ACCEPT), null, pullScope(ref));
-        expect(r, "HEAD", 200);
-        r.body().close();
-        String type = mediaType(r);
-        String digest = r.headers().firstValue("Docker-Content-Digest").orElse(null);
-        long size = r.headers().firstValueAsLong("Content-Length").orElse(-1);
-        if (type != null && digest != null && size >= 0) {
-          Digest d = Digest.parse(digest);
-          if (ref.digest() != null && !ref.digest().equals(d)) {
-            throw DigestMismatchException.digest("manifest " + ref + " (Docker-Content-Digest of " + uri + ")", ref.digest(), d, size);
-          }
-          return Descriptor.of(type, d, size);
+    return onFirstEndpoint(ref, ep -> {
+      URI uri = manifestUri(ep, ref.repository(), ref.manifestReference());
+      HttpResponse<InputStream> r = send(ep, "HEAD", uri, Map.of("Accept", MANIFEST_ACCEPT), null, pullScope(ref));
+      expect(r, "HEAD", 200);
+      r.body().close();
+      String type = mediaType(r);
+      String digest = r.headers().firstValue("Docker-Content-Digest").orElse(null);
+      long size = r.headers().firstValueAsLong("Content-Length").orElse(-1);
+      if (type != null && digest != null && size >= 0) {
+        Digest d = Digest.parse(digest);
+        if (ref.digest() != null && !ref.digest().equals(d)) {
+          throw DigestMismatchException.digest("manifest " + ref + " (Docker-Content-Digest of " + uri + ")", ref.digest(), d, size);
         }
-        return fetchManifestFrom(ep, ref).descriptor();
-      } catch (IOException e) {
-        last = e;
-        if (e instanceof DigestMismatchException) throw e;
+        return Descriptor.of(type, d, size);
       }
-    }
-    throw last;
+      return fetchManifestFrom(ep, ref).descriptor();
+    });
   }
 
   /** The manifest's bytes, verified against the reference's digest (or the registry's Docker-Content-Digest). */
   public FetchedManifest fetchManifest(Reference ref) throws IOException {
-    IOException last = null;
-    for (Endpoint ep : pullEndpoints(ref)) {
-      try {
-        return fetchManifestFrom(ep, ref);
-      } catch (DigestMismatchException e) {
-        throw e;
-      } catch (IOException e) {
-        last = e;
-      }
-    }
-    throw last;
+    return onFirstEndpoint(ref, ep -> fetchManifestFrom(ep, ref));
   }
 
   /**
@@ -229,23 +212,15 @@ public final class RegistryClient {
 
   /** Downloads one blob of {@code ref}'s repository into {@code store}, verified; follows redirects. */
   public Descriptor fetchBlob(Reference ref, Descriptor blob, ContentStore store) throws IOException {
-    IOException last = null;
-    for (Endpoint ep : pullEndpoints(ref)) {
-      try {
-        URI uri = ep.base().resolve("/v2/" + ref.repository() + "/blobs/" + blob.digest());
-        HttpResponse<InputStream> r = send(ep, "GET", uri, Map.of(), null, pullScope(ref));
-        expect(r, "GET", 200);
-        try (InputStream in = r.body()) {
-          store.put(blob.digest(), blob.size(), in);
-        }
-        return blob;
-      } catch (DigestMismatchException e) {
-        throw e;
-      } catch (IOException e) {
-        last = e;
+    return onFirstEndpoint(ref, ep -> {
+      URI uri = ep.base().resolve("/v2/" + ref.repository() + "/blobs/" + blob.digest());
+      HttpResponse<InputStream> r = send(ep, "GET", uri, Map.of(), null, pullScope(ref));
+      expect(r, "GET", 200);
+      try (InputStream in = r.body()) {
+        store.put(blob.digest(), blob.size(), in);
       }
-    }
-    throw last;
+      return blob;
+    });
   }
 
   /** As {@link #fetchBlob(Reference, Descriptor, ContentStore)} for a repository given as {@code host/name}. */
@@ -392,6 +367,29 @@ public final class RegistryClient {
     String host = registry.equals(Reference.DOCKER_HUB) ? Reference.DOCKER_HUB_API : registry;
     String scheme = options.insecure().contains(registry) || options.insecure().contains(host) ? "http" : "https";
     return new Endpoint(URI.create(scheme + "://" + host + "/"), registry);
+  }
+
+  /** One request against one endpoint (a mirror, or the registry itself). */
+  private interface EndpointCall<T> {
+    T call(Endpoint ep) throws IOException;
+  }
+
+  /**
+   * Tries each pull endpoint in turn, mirrors first. An endpoint that fails lets the next one try;
+   * a digest mismatch is an answer (wrong content), not an unreachable mirror, and ends the search.
+   */
+  private <T> T onFirstEndpoint(Reference ref, EndpointCall<T> call) throws IOException {
+    IOException last = null;
+    for (Endpoint ep : pullEndpoints(ref)) {
+      try {
+        return call.call(ep);
+      } catch (DigestMismatchException e) {
+        throw e;
+      } catch (IOException e) {
+        last = e;
+      }
+    }
+    throw last;
   }
 
   private List<Endpoint> pullEndpoints(Reference ref) {
