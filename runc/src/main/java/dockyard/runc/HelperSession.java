@@ -20,6 +20,14 @@ public interface HelperSession extends AutoCloseable {
   @Override
   void close() throws IOException;
 
+  /** One report line split into its word (pid, created, started, exit, error) and the rest. */
+  record Report(String word, String rest) {
+    static Report of(String line) {
+      int space = line.indexOf(' ');
+      return space < 0 ? new Report(line, "") : new Report(line.substring(0, space), line.substring(space + 1).trim());
+    }
+  }
+
   /** Starts a helper on a plan. {@code notifySocket} is where a local helper reports; a remote one ignores it. */
   @FunctionalInterface
   interface Launcher {

@@ -162,8 +162,9 @@ public final class OciRuntime {
             if (created && mode == PlanCompiler.Mode.CREATE && status == 0) break;
             throw new RuntimeError("dockyard-nsexec exited with status " + status + " before the container " + (created ? "finished" : "was created"));
           }
-          String word = line.contains(" ") ? line.substring(0, line.indexOf(' ')) : line;
-          String rest = line.substring(word.length()).trim();
+          HelperSession.Report report = HelperSession.Report.of(line);
+          String word = report.word();
+          String rest = report.rest();
           trace.mark("helper:" + word);
           switch (word) {
             case "pid" -> {
@@ -437,8 +438,9 @@ public final class OciRuntime {
         while (true) {
           String line = helper.next();
           if (line == null) throw new RuntimeError("dockyard-nsexec exited with status " + helper.waitFor() + " during exec");
-          String word = line.contains(" ") ? line.substring(0, line.indexOf(' ')) : line;
-          String rest = line.substring(word.length()).trim();
+          HelperSession.Report report = HelperSession.Report.of(line);
+          String word = report.word();
+          String rest = report.rest();
           switch (word) {
             case "pid" -> {
               if (o.pidFile() != null) writePidFile(o.pidFile(), Integer.parseInt(rest));
