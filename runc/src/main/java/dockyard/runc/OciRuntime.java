@@ -151,6 +151,7 @@ public final class OciRuntime {
           spec, bundle, rootfs, mode, sock, fifo, cgroup.procsFiles(), cgroup.paths(), o.consoleSocket(),
           o.detach(), seccompHex, template[0], template[1]));
       warnings.forEach(warn);
+      boolean syncHooks = !plan.all("sync-hooks").isEmpty();
       trace.mark("plan");
       int exit = 0;
       try (HelperSession helper = launcher.launch(plan, dir, sock)) {
@@ -173,7 +174,8 @@ public final class OciRuntime {
               state = withPid(state, pid, st == null ? 0 : st.startTime());
               store.save(state);
               trace.mark("state");
-              if (spec.hooks() != null && (notEmpty(spec.hooks().prestart()) || notEmpty(spec.hooks().createRuntime()))) {
+              // the plan says whether the helper waits for these hooks; asking it again here could disagree
+              if (syncHooks) {
                 try {
                   // runtime-tools checks for "created" here (runtime-spec 1.0's wording)
                   String json = stateJson(state, "created");
@@ -577,9 +579,5 @@ public final class OciRuntime {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-  }
-
-  private static boolean notEmpty(List<?> l) {
-    return l != null && !l.isEmpty();
   }
 }
