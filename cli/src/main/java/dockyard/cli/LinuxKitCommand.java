@@ -1,0 +1,143 @@
+package dockyard.cli;
+
+import dockyard.linuxkit.LinuxKit;
+import dockyard.linuxkit.output.Outputs;
+import dockyard.linuxkit.pkg.PackageBuilder;
+import dockyard.linuxkit.run.QemuRunner;
+import dockyard.oci.OciLayout;
+import dockyard.oci.PlatformSelector;
+import dockyard.oci.registry.RegistryClient;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+
+/** {@code dockyard linuxkit build|run|pkg}: LinuxKit's verbs, without Docker. */
+@Command(name = "linuxkit", mixinStandardHelpOptions = true,
+        description = "Build a bootable, immutable OS from a YAML file of OCI images (LinuxKit).",
+        subcommands = {LinuxKitCommand.Build.class, LinuxKitCommand.Run.class, LinuxKitCommand.Pkg.class})
+final class LinuxKitCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+
+    @Command(name = "build", mixinStandardHelpOptions = true, description = "Build an image from YAML files (later files add to earlier ones).")
+    static final class Build implements Callable<Integer> {
+        @Parameters(arity = "1..*", paramLabel = "FILE.yml") List<Path> files;
+
+        @Option(names = {"-o", "--dir", "-dir"}, description = "Output directory. Default: the current directory.")
+        Path dir = Path.of(".");
+
+        @Option(names = {"--name", "-name"}, description = "Base name of the outputs. Default: the first YAML's name.")
+        String name;
+
+        @Option(names = {"-f", "--format", "-format"}, split = ",",
+                description = "Output formats, repeatable or comma separated: kernel+initrd (default), tar-kernel-initrd, tar, iso-bios, raw-bios.")
+        List<String> formats = new ArrayList<>();
+
+        @Option(names = {"--cache", "-cache"}, description = "Image cache. Default: $XDG_CACHE_HOME/dockyard/linuxkit.")
+        Path cache;
+
+        @Option(names = {"--pull", "-pull"}, description = "Pull tagged registry images even when cached.")
+        boolean pull;
+
+        @Option(names = {"--arch", "-arch"}, description = "Architecture of the images. Default: amd64.")
+        String arch = "amd64";
+
+        @Option(names = "--registry-mirror", description = "Registry mirror URL for docker.io images (repeatable).")
+        List<URI> mirrors = new ArrayList<>();
+
+        @Option(names = "--insecure-registry", description = "Registry (HOST:PORT) spoken to over plain http (repeatable).")
+        List<String> insecure = new ArrayList<>();
+
+        @Option(names = {"--size", "-size"}, description = "Size of a raw-bios disk in MiB. Default: what fits.")
+        long size;
+
+        @Option(names = {"-q", "--quiet"}, description = "Print only errors.")
+        boolean quiet;
+
+        @Override public Integer call() throws Exception {
+            RegistryClient.Options reg = RegistryClient.Options.defaults().withInsecure(insecure.toArray(String[]::new))
+                    .withMirrors(mirrors.toArray(URI[]::new));
+            LinuxKit.BuildOptions o = LinuxKit.BuildOptions.defaults(dir)
+                    .withFormats(formats.isEmpty() ? List.of("kernel+initrd") : formats)
+                    .withName(name).withPull(pull).withRegistry(reg)
+                    .withCache(cache != null ? cache : LinuxKit.defaultCache()).withDiskSize(size)
+                    .withLog(quiet ? s -> {} : s -> System.err.println(s));
+            o = new LinuxKit.BuildOptions(o.outputDir(), o.name(), o.formats(), o.cacheDir(), o.pull(),
+                    PlatformSelector.of("linux/" + arch), o.registry(), o.diskSizeMiB(), o.log());
+            for (Path p : LinuxKit.build(files, o)) if (!quiet) System.out.println(p);
+            return 0;
+        }
+    }
+
+    @Command(name = "run", mixinStandardHelpOptions = true, description = "Boot a build's output.",
+            subcommands = {Run.Qemu.class})
+    static final class Run implements Runnable {
+        @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override public void run() { spec.commandLine().usage(System.out); }
+
+        @Command(name = "qemu", mixinStandardHelpOptions = true,
+                description = "Boot NAME (NAME-kernel/-initrd.img/-cmdline), NAME.iso or NAME-bios.img under qemu with a serial console.")
+        static final class Qemu implements Callable<Integer> {
+            @Parameters(paramLabel = "PATH") Path path;
+            @Option(names = {"--mem", "-mem"}, description = "Memory in MiB. Default: 1024.") String mem = "1024";
+            @Option(names = {"--cpus", "-cpus"}, description = "CPUs. Default: 1.") int cpus = 1;
+            @Option(names = {"--accel", "-accel"}, description = "tcg or kvm. Default: tcg (works under any host).") String accel = "tcg";
+            @Option(names = {"--networking", "-networking"}, description = "user (default) or none.") String networking = "user";
+            @Option(names = {"--publish", "-publish"}, description = "HOSTPORT:GUESTPORT[/tcp|/udp], repeatable.") List<String> publish = new ArrayList<>();
+            @Option(names = {"--disk", "-disk"}, description = "Extra disk image file, repeatable.") List<String> disks = new ArrayList<>();
+            @Option(names = "--qemu", description = "qemu binary. Default: qemu-system-x86_64.") String qemu = "qemu-system-x86_64";
+
+            @Override public Integer call() throws Exception {
+                if (!networking.equals("user") && !networking.equals("none")) throw new IllegalArgumentException("--networking must be user or none");
+                if (!accel.equals("tcg") && !accel.equals("kvm")) throw new IllegalArgumentException("--accel must be tcg or kvm");
+                return QemuRunner.run(path, new QemuRunner.Options(mem, cpus, accel, networking.equals("user"), publish, disks, qemu, List.of()));
+            }
+        }
+    }
+
+    @Command(name = "pkg", mixinStandardHelpOptions = true, description = "Build LinuxKit packages.", subcommands = {Pkg.PkgBuild.class})
+    static final class Pkg implements Runnable {
+        @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override public void run() { spec.commandLine().usage(System.out); }
+
+        @Command(name = "build", mixinStandardHelpOptions = true,
+                description = "Build DIR (build.yml plus rootfs/ and listed files) into an OCI image; prints its reference.")
+        static final class PkgBuild implements Callable<Integer> {
+            @Parameters(paramLabel = "DIR") Path dir;
+            @Option(names = {"--output", "-o"}, description = "oci:LAYOUT to write to. Default: the build cache, where `build` finds it by reference.")
+            String output;
+            @Option(names = {"--cache", "-cache"}, description = "Image cache. Default: $XDG_CACHE_HOME/dockyard/linuxkit.") Path cache;
+            @Option(names = {"--tag", "-tag"}, description = "Tag instead of the content hash.") String tag;
+
+            @Override public Integer call() throws Exception {
+                OciLayout layout;
+                String extraTag = null;
+                if (output != null) {
+                    if (!output.startsWith("oci:")) throw new IllegalArgumentException("--output must be oci:DIR[:TAG], got \"" + output + "\"");
+                    String rest = output.substring(4);
+                    int colon = rest.lastIndexOf(':');
+                    if (colon > 0 && rest.indexOf('/', colon) < 0) {
+                        extraTag = rest.substring(colon + 1);
+                        rest = rest.substring(0, colon);
+                    }
+                    layout = OciLayout.openOrCreate(Path.of(rest));
+                } else {
+                    layout = OciLayout.openOrCreate((cache != null ? cache : LinuxKit.defaultCache()).resolve("layout"));
+                }
+                PackageBuilder.Result r = new PackageBuilder(s -> System.err.println(s)).build(dir, layout, tag, extraTag);
+                System.out.println(r.reference());
+                return 0;
+            }
+        }
+    }
+
+}

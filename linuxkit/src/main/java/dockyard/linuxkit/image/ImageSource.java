@@ -1,0 +1,149 @@
+package dockyard.linuxkit.image;
+
+import dockyard.oci.ContentStore;
+import dockyard.oci.Descriptor;
+import dockyard.oci.DockerArchive;
+import dockyard.oci.Image;
+import dockyard.oci.OciException;
+import dockyard.oci.OciLayout;
+import dockyard.oci.PlatformSelector;
+import dockyard.oci.layer.LayerUnpacker;
+import dockyard.oci.layer.UnpackOptions;
+import dockyard.oci.registry.Reference;
+import dockyard.oci.registry.RegistryClient;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+
+/**
+ * Finds the images a build names and unpacks them, caching both by digest under one directory
+ * (LinuxKit's ~/.linuxkit/cache idea): {@code layout/} is an OCI image layout whose tags are full
+ * references, {@code rootfs/HEX/} the unpacked file system of the manifest with digest sha256:HEX.
+ *
+ * <p>Names: {@code oci:DIR[:TAG]} reads an OCI layout in place; {@code docker-archive:FILE[:NAME:TAG]}
+ * imports a {@code docker save} tarball; anything else is a registry reference, used from the cache
+ * when present (always for a digest; for a tag unless {@code pull}) and pulled otherwise. Every blob
+ * is verified against its digest when read, so a damaged layout or registry answer fails the build.
+ */
+public final class ImageSource {
+  /** An image ready to use: its name as written, the manifest and config, and the unpacked root. */
+  public record Resolved(String name, Image image, Path rootfs) {
+    public String digestHex() {
+      return image.descriptor().digest().hex();
+    }
+  }
+
+  private final Path cacheDir;
+  private final RegistryClient registry;
+  private final boolean pull;
+  private final PlatformSelector platform;
+  private final Consumer<String> log;
+  private final Map<String, Resolved> resolved = new HashMap<>();
+  private OciLayout cache;
+
+  public ImageSource(Path cacheDir, RegistryClient registry, boolean pull, PlatformSelector platform, Consumer<String> log) {
+    this.cacheDir = cacheDir;
+    this.registry = registry;
+    this.pull = pull;
+    this.platform = platform;
+    this.log = log;
+  }
+
+  public Path cacheDir() {
+    return cacheDir;
+  }
+
+  /** The cache's OCI layout, created on first use. */
+  public synchronized OciLayout cache() throws IOException {
+    if (cache == null) cache = OciLayout.openOrCreate(cacheDir.resolve("layout"));
+    return cache;
+  }
+
+  /** Resolves and unpacks {@code name}; {@code where} prefixes errors (e.g. "app.yml:12: services[0].image"). */
+  public synchronized Resolved resolve(String name, String where) throws IOException {
+    Resolved r = resolved.get(name);
+    if (r != null) return r;
+    Located located;
+    try {
+      located = locate(name);
+    } catch (IOException e) {
+      throw new OciException(where + ": image " + name + ": " + e.getMessage());
+    }
+    Path rootfs = cacheDir.resolve("rootfs").resolve(located.image().descriptor().digest().hex());
+    if (!Files.isDirectory(rootfs)) {
+      log.accept("Unpacking " + name + " (" + located.image().descriptor().digest().shortForm() + ")");
+      List<LayerUnpacker.Source> layers = new ArrayList<>();
+      for (Descriptor l : located.image().manifest().layers()) layers.add(LayerUnpacker.Source.of(located.store(), l));
+      try {
+        new LayerUnpacker(UnpackOptions.defaults()).unpack(layers, rootfs);
+      } catch (FileAlreadyExistsException raced) {
+        // another build unpacked the same digest first: same content
+      } catch (IOException e) {
+        throw new OciException(where + ": image " + name + ": " + e.getMessage());
+      }
+    }
+    r = new Resolved(name, located.image(), rootfs);
+    resolved.put(name, r);
+    return r;
+  }
+
+  private record Located(Image image, ContentStore store) {}
+
+  private Located locate(String name) throws IOException {
+    if (name.startsWith("oci:")) {
+      String rest = name.substring(4);
+      String dir = rest, tag = null;
+      int colon = rest.lastIndexOf(':');
+      if (colon > 0 && rest.indexOf('/', colon) < 0) {
+        dir = rest.substring(0, colon);
+        tag = rest.substring(colon + 1);
+      }
+      OciLayout layout = OciLayout.open(Path.of(dir));
+      return new Located(layout.readImage(tag, platform), layout.store());
+    }
+    if (name.startsWith("docker-archive:")) {
+      String rest = name.substring("docker-archive:".length());
+      String file = rest, ref = null;
+      int colon = rest.indexOf(':');
+      if (colon > 0) {
+        file = rest.substring(0, colon);
+        ref = rest.substring(colon + 1);
+      }
+      OciLayout c = cache();
+      List<DockerArchive.Entry> entries = DockerArchive.importInto(Path.of(file), c);
+      for (DockerArchive.Entry e : entries) {
+        if (ref == null ? entries.size() == 1 : e.repoTags().contains(ref) || e.repoTags().contains(qualified(ref))) {
+          return new Located(e.image(), c.store());
+        }
+      }
+      List<String> tags = entries.stream().flatMap(e -> e.repoTags().stream()).toList();
+      throw new OciException(ref == null ? "the archive holds " + entries.size() + " images; name one of " + tags
+          : "the archive has no image " + ref + " (it has " + tags + ")");
+    }
+    Reference ref = Reference.parse(name);
+    OciLayout c = cache();
+    String tag = ref.toString();
+    if (!pull || ref.digest() != null) {
+      var cached = c.find(tag);
+      if (cached.isPresent()) return new Located(c.readImage(cached.get(), platform), c.store());
+    }
+    log.accept("Pulling " + tag);
+    RegistryClient.PullResult result = registry.pull(ref, platform, c.store());
+    c.addManifest(result.root(), tag);
+    return new Located(result.image(), c.store());
+  }
+
+  private static String qualified(String ref) {
+    try {
+      return Reference.parse(ref).toString();
+    } catch (RuntimeException e) {
+      return ref;
+    }
+  }
+}
