@@ -17,19 +17,14 @@ import dockyard.oci.OciLayout;
 import dockyard.oci.Platform;
 import dockyard.oci.PlatformSelector;
 import dockyard.oci.layer.LayerWriter;
+import dockyard.oci.testing.LocalRegistry;
 import dockyard.oci.testing.Tools;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,21 +33,16 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Against Debian's docker-registry (distribution 2.8): one open instance, one with htpasswd Basic auth. */
 class RegistryClientTest {
-  static final String REGISTRY_BIN = "/usr/bin/docker-registry";
-
   @TempDir static Path tmp;
-  static Process open;
-  static Process auth;
+  static LocalRegistry open;
+  static LocalRegistry auth;
   static String openHost;
   static String authHost;
 
   @BeforeAll
   static void startRegistries() throws Exception {
-    Assumptions.assumeTrue(Files.isExecutable(Path.of(REGISTRY_BIN)),
-        REGISTRY_BIN + " is not installed (Debian package: docker-registry); skipping the registry client tests");
-    int p1 = freePort();
-    openHost = "127.0.0.1:" + p1;
-    open = start("open", p1, null);
+    open = LocalRegistry.start(tmp.resolve("open"), null);
+    openHost = open.host();
     String htpasswd = null;
     for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
       if (Files.isExecutable(Path.of(dir, "htpasswd"))) htpasswd = Path.of(dir, "htpasswd").toString();
@@ -60,72 +50,16 @@ class RegistryClientTest {
     if (htpasswd != null) {
       Path file = tmp.resolve("htpasswd");
       Files.writeString(file, Tools.ok(htpasswd, "-Bbn", "user", "pass").stdout());
-      int p2 = freePort();
-      authHost = "127.0.0.1:" + p2;
-      auth = start("auth", p2, file);
+      auth = LocalRegistry.start(tmp.resolve("auth"), file);
+      authHost = auth.host();
     }
-    waitFor(openHost, open);
-    if (auth != null) waitFor(authHost, auth);
   }
 
   @AfterAll
   static void stopRegistries() throws Exception {
-    for (Process p : new Process[] {open, auth}) {
-      if (p == null) continue;
-      p.destroy();
-      if (!p.waitFor(10, TimeUnit.SECONDS)) p.destroyForcibly().waitFor();
+    for (LocalRegistry r : new LocalRegistry[] {open, auth}) {
+      if (r != null) r.close();
     }
-  }
-
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
-  static Process start(String name, int port, Path htpasswd) throws IOException {
-    Path dir = Files.createDirectories(tmp.resolve(name));
-    String config = """
-        version: 0.1
-        log:
-          level: warn
-        storage:
-          filesystem:
-            rootdirectory: %s
-          delete:
-            enabled: true
-        http:
-          addr: 127.0.0.1:%d
-          secret: test-secret
-        """.formatted(dir.resolve("data"), port);
-    if (htpasswd != null) {
-      config += """
-          auth:
-            htpasswd:
-              realm: dockyard-test
-              path: %s
-          """.formatted(htpasswd);
-    }
-    Path file = dir.resolve("config.yml");
-    Files.writeString(file, config);
-    return new ProcessBuilder(REGISTRY_BIN, "serve", file.toString())
-        .redirectErrorStream(true).redirectOutput(dir.resolve("log.txt").toFile()).start();
-  }
-
-  static void waitFor(String host, Process p) throws Exception {
-    HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-    while (System.nanoTime() < deadline) {
-      if (!p.isAlive()) throw new AssertionError("docker-registry on " + host + " exited " + p.exitValue());
-      try {
-        int s = c.send(HttpRequest.newBuilder(URI.create("http://" + host + "/v2/")).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-        if (s == 200 || s == 401) return;
-      } catch (IOException notYet) {
-        // still starting
-      }
-      Thread.sleep(100);
-    }
-    throw new AssertionError("docker-registry on " + host + " did not answer /v2/ in 30 s");
   }
 
   RegistryClient client(Credentials credentials) {
