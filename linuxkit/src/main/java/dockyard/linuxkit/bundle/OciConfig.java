@@ -94,9 +94,12 @@ public final class OciConfig {
       return out;
     }
 
+    /** The YAML's value unless empty, else the label's unless empty, else {@code dflt} (Go's assignStringEmpty). */
     String string(String key, String dflt) {
-      JsonNode n = pick(key);
-      return n == null || n.asText().isEmpty() ? dflt : n.asText();
+      for (JsonNode n : new JsonNode[] {yaml.get(key), label.get(key)}) {
+        if (n != null && !n.asText().isEmpty()) return n.asText();
+      }
+      return dflt;
     }
 
     Result convert(ImageConfig.Config img) throws ConfigException {

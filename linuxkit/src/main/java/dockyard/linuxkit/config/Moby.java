@@ -9,6 +9,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -22,8 +24,21 @@ public record Moby(Kernel kernel, List<String> init, List<ImageEntry> onboot, Li
                    List<ImageEntry> services, List<FileEntry> files, List<YamlTree> sources) {
 
   /** The kernel image, where in it the kernel and the modules tar are, and the command line. */
-  public record Kernel(String image, String cmdline, String binary, String tar, String ucode, String where) {
-    public static final Kernel NONE = new Kernel(null, "", "kernel", "kernel.tar", null, "kernel");
+  /** {@code given} lists the keys the YAML set: a later file overrides only those, as LinuxKit merges. */
+  public record Kernel(String image, String cmdline, String binary, String tar, String ucode, String where, Set<String> given) {
+    public static final Kernel NONE = new Kernel(null, "", "kernel", "kernel.tar", null, "kernel", Set.of());
+
+    public Kernel {
+      given = Set.copyOf(given);
+    }
+
+    Kernel overriddenBy(Kernel next) {
+      Set<String> g = new HashSet<>(given);
+      g.addAll(next.given);
+      return new Kernel(next.given.contains("image") ? next.image : image, next.given.contains("cmdline") ? next.cmdline : cmdline,
+          next.given.contains("binary") ? next.binary : binary, next.given.contains("tar") ? next.tar : tar,
+          next.given.contains("ucode") ? next.ucode : ucode, next.given.contains("image") ? next.where : where, g);
+    }
   }
 
   /** One container of a section; {@code settings} holds the YAML's runtime settings (checked against the schema). */
@@ -63,8 +78,10 @@ public record Moby(Kernel kernel, List<String> init, List<ImageEntry> onboot, Li
     JsonNode k = root.path("kernel");
     if (k.isObject()) {
       String tar = k.has("tar") ? k.get("tar").asText() : "kernel.tar";
+      Set<String> given = new HashSet<>();
+      k.fieldNames().forEachRemaining(given::add);
       kernel = new Kernel(text(k, "image"), k.path("cmdline").asText(""), k.path("binary").asText("kernel"),
-          "none".equals(tar) ? null : tar, text(k, "ucode"), tree.where("kernel"));
+          "none".equals(tar) ? null : tar, text(k, "ucode"), tree.where("kernel"), given);
     }
     List<String> init = new ArrayList<>();
     root.path("init").forEach(n -> init.add(n.asText()));
@@ -101,7 +118,7 @@ public record Moby(Kernel kernel, List<String> init, List<ImageEntry> onboot, Li
 
   /** {@code this} followed by {@code next}; entries keep their own index within the file they came from. */
   public Moby append(Moby next) {
-    Kernel k = next.kernel.image() != null || !next.kernel.cmdline().isEmpty() ? next.kernel : kernel;
+    Kernel k = kernel.overriddenBy(next.kernel);
     return new Moby(k, concat(init, next.init), concat(onboot, next.onboot), concat(onshutdown, next.onshutdown),
         concat(services, next.services), concat(files, next.files), concat(sources, next.sources));
   }
@@ -127,12 +144,15 @@ public record Moby(Kernel kernel, List<String> init, List<ImageEntry> onboot, Li
     }
   }
 
-  /** Containers get uids and gids from 100 in file order (onboot, onshutdown, services), usable by name. */
+  /**
+   * Containers get uids and gids from 100 in file order (onboot, onshutdown, services), usable by name;
+   * a name used in two sections gets the later id, as LinuxKit's map assignment does.
+   */
   public Map<String, Long> idMap() {
     Map<String, Long> ids = new HashMap<>();
     long id = 100;
     for (List<ImageEntry> section : List.of(onboot, onshutdown, services)) {
-      for (ImageEntry e : section) ids.putIfAbsent(e.name(), id++);
+      for (ImageEntry e : section) ids.put(e.name(), id++);
     }
     return ids;
   }

@@ -123,7 +123,10 @@ public final class YamlTree {
               error(k, path, "unknown key \"" + key + "\"" + (o == Schema.MOBY ? " (allowed: " + String.join(", ", Schema.TOP_LEVEL) + ")" : " in " + o.name()));
               continue;
             }
-            seen.add(key);
+            if (!seen.add(key)) { // compose() does not apply LoaderOptions' duplicate-key check
+              error(k, path, "duplicate key \"" + key + "\"");
+              continue;
+            }
             JsonNode v = convert(t.getValueNode(), valueType, sub);
             if (!v.isNull()) out.set(key, v);
           }
@@ -152,7 +155,9 @@ public final class YamlTree {
           }
           ObjectNode out = JSON.objectNode();
           for (NodeTuple t : m.getValue()) {
-            if (t.getKeyNode() instanceof ScalarNode k && t.getValueNode() instanceof ScalarNode v) {
+            if (t.getKeyNode() instanceof ScalarNode k && out.has(k.getValue())) {
+              error(k, path, "duplicate key \"" + k.getValue() + "\"");
+            } else if (t.getKeyNode() instanceof ScalarNode k && t.getValueNode() instanceof ScalarNode v) {
               lines.putIfAbsent(path + "." + k.getValue(), k.getStartMark().getLine() + 1);
               out.put(k.getValue(), v.getValue());
             } else {
