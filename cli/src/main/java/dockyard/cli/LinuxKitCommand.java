@@ -140,4 +140,31 @@ final class LinuxKitCommand implements Runnable {
         }
     }
 
+
+    /**
+     * The linuxkit verbs' Java path once, on tiny inputs in {@code dir}, for the AOT cache's training
+     * run: pkg build, YAML parsing, the bundle conversion, the cpio/gzip and tar writers.
+     */
+    static void train(Path dir, java.io.PrintWriter out) throws Exception {
+        Path pkg = java.nio.file.Files.createDirectories(dir.resolve("pkg/rootfs/bin"));
+        java.nio.file.Files.writeString(pkg.resolve("tool"), "#!/bin/sh\n");
+        java.nio.file.Files.writeString(dir.resolve("pkg/kernel"), "not a kernel");
+        try (var t = java.nio.file.Files.newOutputStream(dir.resolve("pkg/kernel.tar"))) {
+            var w = new dockyard.oci.tar.TarWriter(t);
+            w.add(dockyard.oci.tar.TarEntry.file("lib/modules/x", 1, 0644), new java.io.ByteArrayInputStream(new byte[] {1}));
+            w.finish();
+        }
+        java.nio.file.Files.writeString(dir.resolve("pkg/build.yml"),
+            "image: training\norg: dockyard\nfiles:\n  - source: kernel\n  - source: kernel.tar\ncmd: [\"/bin/tool\"]\nconfig:\n  capabilities: [CAP_CHOWN]\n");
+        Path cache = dir.resolve("cache");
+        OciLayout layout = OciLayout.openOrCreate(cache.resolve("layout"));
+        String ref = new PackageBuilder(s -> {}).build(dir.resolve("pkg"), layout, null, null).reference();
+        Path yml = dir.resolve("t.yml");
+        java.nio.file.Files.writeString(yml, "kernel:\n  image: " + ref + "\n  cmdline: console=ttyS0\ninit: [" + ref + "]\n"
+            + "onboot:\n  - name: a\n    image: " + ref + "\n    binds: [/a:/b]\nservices:\n  - name: b\n    image: " + ref
+            + "\n    readonly: true\nfiles:\n  - path: etc/x\n    contents: y\n");
+        var written = LinuxKit.build(List.of(yml), LinuxKit.BuildOptions.defaults(dir.resolve("out")).withCache(cache)
+            .withFormats(List.of("kernel+initrd", "tar")));
+        out.println(written.size());
+    }
 }

@@ -6,11 +6,25 @@ import picocli.CommandLine.Command;
 /** {@code bin/dockyard <kit> <verb>}: one front door for every kit. */
 @Command(name = "dockyard", mixinStandardHelpOptions = true, version = "dockyard 0.1.0",
         description = "Docker's open-source kits rebuilt in Java.",
-        subcommands = {UpCommand.class, DataKitCommand.class, RuncCommand.class, LinuxKitCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {UpCommand.class, DataKitCommand.class, RuncCommand.class, LinuxKitCommand.class, Main.AotTraining.class,
+                CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
     @Override public void run() { spec.commandLine().usage(System.out); }
+
+    /** Hidden: what bin/dockyard runs once per build to make the JDK AOT cache (classes loaded and linked ahead). */
+    @Command(name = "aot-training", hidden = true)
+    static final class AotTraining implements java.util.concurrent.Callable<Integer> {
+        @CommandLine.Parameters(index = "0") java.nio.file.Path dir;
+        @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+        @Override public Integer call() throws Exception {
+            RuncCommand.AotTraining.train(java.nio.file.Files.createDirectories(dir.resolve("runc")), spec.commandLine().getOut());
+            LinuxKitCommand.train(java.nio.file.Files.createDirectories(dir.resolve("linuxkit")), spec.commandLine().getOut());
+            return 0;
+        }
+    }
 
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());

@@ -614,6 +614,12 @@ final class RuncCommand implements Runnable {
         @Parameters(index = "0") Path dir;
 
         @Override public Integer call() throws Exception {
+            train(dir, parent.out());
+            return 0;
+        }
+
+        /** Runs the runc verbs' Java path once in {@code dir} (for the AOT cache's training run). */
+        static void train(Path dir, java.io.PrintWriter out) throws Exception {
             Path rootfs = Files.createDirectories(dir.resolve("rootfs"));
             Files.writeString(dir.resolve(SpecLoader.CONFIG), SpecLoader.toJson(DefaultSpec.create()));
             Spec spec = SpecLoader.load(dir);
@@ -629,8 +635,7 @@ final class RuncCommand implements Runnable {
             // the FFM downcalls (kill, mkfifo) link lazily and are a large share of a cold verb
             dockyard.linux.Libc.mkfifo(dir.resolve("fifo").toString(), 0600);
             boolean alive = dockyard.linux.Libc.processExists((int) ProcessHandle.current().pid());
-            parent.out().println(SpecLoader.toJson(store.load("training")).length() + plan.encode().length + (alive ? 1 : 0));
-            return 0;
+            out.println(SpecLoader.toJson(store.load("training")).length() + plan.encode().length + (alive ? 1 : 0));
         }
     }
 

@@ -68,15 +68,15 @@ public final class Builder {
 
   public Result build(Moby m) throws IOException {
     FsTree tree = new FsTree();
-    // Fetch everything first, so a bad image fails before any work is done on the others
-    Resolved kernel = m.kernel().image() == null ? null : images.resolve(m.kernel().image(), m.kernel().where() + ".image");
-    Map<String, Resolved> all = new HashMap<>();
-    for (int i = 0; i < m.init().size(); i++) {
-      all.put(m.init().get(i), images.resolve(m.init().get(i), m.sources().getFirst().where("init[" + i + "]")));
-    }
+    // Fetch everything first (concurrently), so a bad image fails before any other work is done
+    List<ImageSource.Wanted> wanted = new java.util.ArrayList<>();
+    if (m.kernel().image() != null) wanted.add(new ImageSource.Wanted(m.kernel().image(), m.kernel().where() + ".image"));
+    for (int i = 0; i < m.init().size(); i++) wanted.add(new ImageSource.Wanted(m.init().get(i), m.sources().getFirst().where("init[" + i + "]")));
     for (List<ImageEntry> section : List.of(m.onboot(), m.onshutdown(), m.services())) {
-      for (ImageEntry e : section) all.put(e.image(), images.resolve(e.image(), e.where("image")));
+      for (ImageEntry e : section) wanted.add(new ImageSource.Wanted(e.image(), e.where("image")));
     }
+    Map<String, Resolved> all = images.resolveAll(wanted);
+    Resolved kernel = m.kernel().image() == null ? null : all.get(m.kernel().image());
     if (kernel != null) addKernel(tree, m.kernel(), kernel);
     for (String init : m.init()) {
       log.accept("Add init " + init);

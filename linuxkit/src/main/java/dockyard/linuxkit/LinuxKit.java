@@ -80,8 +80,10 @@ public final class LinuxKit {
     if (files.isEmpty()) throw new IOException("no YAML file given");
     Outputs.check(o.formats());
     Moby m = Moby.read(files, o.log());
-    ImageSource images = new ImageSource(o.cacheDir(), new RegistryClient(o.registry()), o.pull(), o.platform(), o.log());
-    Builder.Result result = new Builder(images, o.log()).build(m);
+    Builder.Result result;
+    try (ImageSource images = new ImageSource(o.cacheDir(), o.registry(), o.pull(), o.platform(), o.log())) {
+      result = new Builder(images, o.log()).build(m);
+    }
     String name = o.name();
     if (name == null || name.isEmpty()) {
       name = files.getFirst().getFileName().toString().replaceFirst("\\.(yml|yaml)$", "");

@@ -31,7 +31,7 @@ import java.util.function.Consumer;
  * when present (always for a digest; for a tag unless {@code pull}) and pulled otherwise. Every blob
  * is verified against its digest when read, so a damaged layout or registry answer fails the build.
  */
-public final class ImageSource {
+public final class ImageSource implements AutoCloseable {
   /** An image ready to use: its name as written, the manifest and config, and the unpacked root. */
   public record Resolved(String name, Image image, Path rootfs) {
     public String digestHex() {
@@ -40,19 +40,27 @@ public final class ImageSource {
   }
 
   private final Path cacheDir;
-  private final RegistryClient registry;
+  private final RegistryClient.Options registryOptions;
+  private RegistryClient registry;
   private final boolean pull;
   private final PlatformSelector platform;
   private final Consumer<String> log;
   private final Map<String, Resolved> resolved = new HashMap<>();
   private OciLayout cache;
 
-  public ImageSource(Path cacheDir, RegistryClient registry, boolean pull, PlatformSelector platform, Consumer<String> log) {
+  public ImageSource(Path cacheDir, RegistryClient.Options registry, boolean pull, PlatformSelector platform, Consumer<String> log) {
     this.cacheDir = cacheDir;
-    this.registry = registry;
+    this.registryOptions = registry;
     this.pull = pull;
     this.platform = platform;
     this.log = log;
+  }
+
+  /** Closes the registry client, if one was made. */
+  @Override
+  public synchronized void close() {
+    if (registry != null) registry.close();
+    registry = null;
   }
 
   public Path cacheDir() {
@@ -65,10 +73,40 @@ public final class ImageSource {
     return cache;
   }
 
+  /** An image name as the YAML wrote it, and where ("app.yml:12: services[0].image") for errors. */
+  public record Wanted(String name, String where) {}
+
+  /**
+   * Resolves and unpacks every wanted image, concurrently (pulls and unpacks overlap); errors are
+   * reported for the first failing image in the given order, so a build fails the same way each time.
+   */
+  public Map<String, Resolved> resolveAll(List<Wanted> wanted) throws IOException {
+    Map<String, java.util.concurrent.Future<Resolved>> futures = new java.util.LinkedHashMap<>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (Wanted w : wanted) futures.computeIfAbsent(w.name(), n -> pool.submit(() -> resolve(w.name(), w.where())));
+      Map<String, Resolved> out = new java.util.LinkedHashMap<>();
+      for (var e : futures.entrySet()) {
+        try {
+          out.put(e.getKey(), e.getValue().get());
+        } catch (java.util.concurrent.ExecutionException x) {
+          if (x.getCause() instanceof IOException io) throw io;
+          if (x.getCause() instanceof RuntimeException re) throw re;
+          throw new IOException(x.getCause());
+        } catch (InterruptedException x) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted while fetching images");
+        }
+      }
+      return out;
+    }
+  }
+
   /** Resolves and unpacks {@code name}; {@code where} prefixes errors (e.g. "app.yml:12: services[0].image"). */
-  public synchronized Resolved resolve(String name, String where) throws IOException {
-    Resolved r = resolved.get(name);
-    if (r != null) return r;
+  public Resolved resolve(String name, String where) throws IOException {
+    synchronized (resolved) {
+      Resolved r = resolved.get(name);
+      if (r != null) return r;
+    }
     Located located;
     try {
       located = locate(name);
@@ -83,17 +121,24 @@ public final class ImageSource {
       try {
         new LayerUnpacker(UnpackOptions.defaults()).unpack(layers, rootfs);
       } catch (FileAlreadyExistsException raced) {
-        // another build unpacked the same digest first: same content
+        // another build (or another name for the same digest) unpacked it first: same content
       } catch (IOException e) {
         throw new OciException(where + ": image " + name + ": " + e.getMessage());
       }
     }
-    r = new Resolved(name, located.image(), rootfs);
-    resolved.put(name, r);
-    return r;
+    Resolved r = new Resolved(name, located.image(), rootfs);
+    synchronized (resolved) {
+      resolved.putIfAbsent(name, r);
+      return resolved.get(name);
+    }
   }
 
   private record Located(Image image, ContentStore store) {}
+
+  private synchronized RegistryClient registry() {
+    if (registry == null) registry = new RegistryClient(registryOptions);
+    return registry;
+  }
 
   private Located locate(String name) throws IOException {
     if (name.startsWith("oci:")) {
@@ -134,7 +179,9 @@ public final class ImageSource {
       if (cached.isPresent()) return new Located(c.readImage(cached.get(), platform), c.store());
     }
     log.accept("Pulling " + tag);
-    RegistryClient.PullResult result = registry.pull(ref, platform, c.store());
+    // made only when something is pulled: its HTTP client's selector thread sits in native code,
+    // which makes the JVM wait about 300 ms at exit for nothing when everything came from the cache
+    RegistryClient.PullResult result = registry().pull(ref, platform, c.store());
     c.addManifest(result.root(), tag);
     return new Located(result.image(), c.store());
   }

@@ -3,6 +3,7 @@ package dockyard.linuxkit.output;
 import dockyard.linuxkit.Builder;
 import dockyard.linuxkit.fs.CpioWriter;
 import dockyard.linuxkit.fs.FsTree;
+import dockyard.linuxkit.fs.ParallelGzipOutputStream;
 import dockyard.linuxkit.fs.TarOutput;
 import dockyard.oci.fs.SafeFiles;
 import dockyard.oci.tar.TarEntry;
@@ -21,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Writes a built tree in LinuxKit's output formats, named as LinuxKit names them:
@@ -132,8 +132,8 @@ public final class Outputs {
           in.transferTo(raw); // uncompressed, first: the kernel looks for microcode there
         }
       }
-      GZIPOutputStream gz = new GZIPOutputStream(raw, 1 << 16);
-      CpioWriter cpio = new CpioWriter(gz);
+      ParallelGzipOutputStream gz = new ParallelGzipOutputStream(raw, 6); // gzip's default level, on every core
+      CpioWriter cpio = new CpioWriter(new BufferedOutputStream(gz, 1 << 16));
       cpio.writeAll(tree, p -> !p.startsWith("boot/"));
       cpio.finish();
       gz.finish();

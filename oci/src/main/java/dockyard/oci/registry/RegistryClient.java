@@ -44,7 +44,7 @@ import java.util.function.Supplier;
  * downloads from object storage) are followed here, without the registry's authorization when
  * they leave its host. Thread-safe.
  */
-public final class RegistryClient {
+public final class RegistryClient implements AutoCloseable {
   /** What a manifest GET or HEAD accepts: OCI index and manifest, Docker manifest list and v2 manifest. */
   public static final String MANIFEST_ACCEPT = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.OCI_MANIFEST,
       MediaTypes.DOCKER_MANIFEST_LIST, MediaTypes.DOCKER_MANIFEST);
@@ -124,6 +124,15 @@ public final class RegistryClient {
 
   public Options options() {
     return options;
+  }
+
+  /**
+   * Stops the HTTP client's threads (after requests in flight end). Its selector thread waits in
+   * native code, and a JVM exiting with such a thread alive waits about 300 ms for it.
+   */
+  @Override
+  public void close() {
+    http.close();
   }
 
   // ---------------------------------------------------------------- API
