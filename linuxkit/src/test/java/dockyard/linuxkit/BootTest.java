@@ -29,6 +29,7 @@ class BootTest {
       "dockyard-init: onboot 000-hello exited 0",
       "SERVICE-RUNNING as 0",
       "dockyard-init: service web running",
+      "ONSHUTDOWN-STEP-RAN",
       "dockyard-init: powering off");
 
   /** Boots {@code path} and returns the console; fails when qemu runs past the limit. */

@@ -53,6 +53,7 @@ class BuildTest {
         "containers/onboot/000-hello/config.json", "containers/onboot/000-hello/runtime.json",
         "containers/onboot/000-hello/lower/bin/busybox", "containers/onboot/000-hello/tmp", "containers/onboot/000-hello/rootfs",
         "containers/services/web/config.json", "containers/services/web/runtime.json", "containers/services/web/rootfs",
+        "containers/onshutdown/000-bye/config.json", "containers/onshutdown/000-bye/rootfs",
         "containers/onboot/000-hello/lower/etc/hosts", "containers/onboot/000-hello/lower/etc/mtab", "boot")) {
       assertTrue(names.contains(want), want + " missing from the initrd: " + names);
     }
@@ -151,13 +152,13 @@ class BuildTest {
   @Test
   void badYamlNamesTheLineAndWritesNothing() throws Exception {
     TestImages t = TestImages.get();
-    Path yml = t.writeYaml(tmp, "bad.yml", t.yaml("console=ttyS0").replace("    readonly: true", "    readonly: true\n    capabilites: [CAP_NET_ADMIN]"));
+    Path yml = t.writeYaml(tmp, "bad.yml", t.yaml("console=ttyS0").replaceFirst("    readonly: true", "    readonly: true\n    capabilites: [CAP_NET_ADMIN]"));
     Path out = tmp.resolve("out");
     ConfigException e = assertThrows(ConfigException.class, () -> LinuxKit.build(List.of(yml), t.options(out)));
     assertTrue(e.getMessage().contains("bad.yml:17: services[0]: unknown key \"capabilites\""), e.getMessage());
     assertFalse(Files.exists(out), "nothing written");
 
-    Path unknownCap = t.writeYaml(tmp, "cap.yml", t.yaml("x").replace("    readonly: true", "    readonly: true\n    capabilities: [CAP_NET_ADMN]"));
+    Path unknownCap = t.writeYaml(tmp, "cap.yml", t.yaml("x").replaceFirst("    readonly: true", "    readonly: true\n    capabilities: [CAP_NET_ADMN]"));
     ConfigException c = assertThrows(ConfigException.class, () -> LinuxKit.build(List.of(unknownCap), t.options(out)));
     assertTrue(c.getMessage().contains("cap.yml:17: services[0].capabilities: unknown capability: CAP_NET_ADMN"), c.getMessage());
     assertFalse(Files.exists(out), "nothing written");

@@ -127,11 +127,16 @@ final class TestImages {
             image: %s
             readonly: true
             command: ["/bin/sh", "-c", "echo SERVICE-RUNNING as $(id -u); exec sleep 600"]
+        onshutdown:
+          - name: bye
+            image: %s
+            readonly: true
+            command: ["/bin/sh", "-c", "echo ONSHUTDOWN-STEP-RAN"]
         files:
           - path: etc/dockyard-message
             contents: "hello from files"
             mode: "0644"
-        """.formatted(kernel, cmdline, init, crun, busybox, busybox);
+        """.formatted(kernel, cmdline, init, crun, busybox, busybox, busybox);
   }
 
   Path writeYaml(Path dir, String name, String text) throws IOException {

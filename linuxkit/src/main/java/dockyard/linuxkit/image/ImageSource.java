@@ -53,7 +53,11 @@ public final class ImageSource implements AutoCloseable {
     this.registryOptions = registry;
     this.pull = pull;
     this.platform = platform;
-    this.log = log;
+    this.log = line -> {
+      synchronized (this) { // images resolve on several threads; the caller's log need not be thread-safe
+        log.accept(line);
+      }
+    };
   }
 
   /** Closes the registry client, if one was made. */
