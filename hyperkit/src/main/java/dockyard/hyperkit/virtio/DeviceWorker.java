@@ -1,0 +1,39 @@
+package dockyard.hyperkit.virtio;
+
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+
+/**
+ * A device's own thread (virtual): notifications from vCPUs are queued here, so host I/O happens
+ * off the vCPU threads and in order per device. A failure in the work is reported, not thrown
+ * into a vCPU.
+ */
+final class DeviceWorker implements AutoCloseable {
+  private final ExecutorService executor;
+  private final Consumer<Throwable> onError;
+
+  DeviceWorker(String name, Consumer<Throwable> onError) {
+    this.executor = Executors.newSingleThreadExecutor(Thread.ofVirtual().name(name).factory());
+    this.onError = onError;
+  }
+
+  void submit(Runnable work) {
+    try {
+      executor.execute(() -> {
+        try {
+          work.run();
+        } catch (RuntimeException e) {
+          onError.accept(e);
+        }
+      });
+    } catch (java.util.concurrent.RejectedExecutionException closed) {
+      // the VM is shutting down
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}

@@ -1,0 +1,54 @@
+package dockyard.hyperkit.virtio;
+
+import java.security.SecureRandom;
+
+/** virtio-rng (entropy, device 4): one request queue; each writable buffer is filled from SecureRandom. */
+public final class VirtioRng implements VirtioDevice {
+  private final SecureRandom random = new SecureRandom();
+  private final DeviceWorker worker = new DeviceWorker("virtio-rng", e -> {});
+  private volatile VirtioContext ctx;
+
+  @Override public int deviceId() { return ID_ENTROPY; }
+  @Override public long features() { return 0; }
+  @Override public int queueCount() { return 1; }
+  @Override public long readConfig(int offset, int size) { return 0; }
+
+  @Override
+  public void activate(VirtioContext context) {
+    ctx = context;
+  }
+
+  @Override
+  public void notify(int queue) {
+    VirtioContext c = ctx;
+    if (c == null) return;
+    worker.submit(() -> {
+      Virtqueue q = c.queue(0);
+      boolean any = false;
+      try {
+        for (Virtqueue.Chain chain; (chain = q.pop()) != null; ) {
+          int total = 0;
+          for (Virtqueue.Buffer b : chain.writable()) total += b.length();
+          byte[] bytes = new byte[Math.min(total, 1 << 20)];
+          random.nextBytes(bytes);
+          q.push(chain.head(), q.writeAll(chain, bytes, 0));
+          any = true;
+        }
+      } catch (RuntimeException e) {
+        c.fail(e.getMessage());
+        return;
+      }
+      if (any) c.usedBuffers();
+    });
+  }
+
+  @Override
+  public void reset() {
+    ctx = null;
+  }
+
+  @Override
+  public void close() {
+    worker.close();
+  }
+}

@@ -1,0 +1,11 @@
+/* hello.elf64: long-mode entry check. */
+#include "lib.h"
+
+int main64(const char *cmdline, unsigned cpu, unsigned ncpus, unsigned long ram) {
+    if (cpu != 0) halt_forever();
+    printf("hello from 64-bit guest cpu %u of %u\n", cpu, ncpus);
+    printf("cmdline: %s\n", cmdline);
+    printf("ram: %lu MiB\n", ram >> 20);
+    printf("OK hello64\n");
+    return 0;
+}

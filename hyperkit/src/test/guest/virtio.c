@@ -1,0 +1,404 @@
+/* virtio.elf64: polling virtio-mmio (version 2) driver with split virtqueues.
+ * Command line: test=rng,blk,console,net,vsock  blkloop=N  timeout=SECONDS (default 10, TSC at 3 GHz)
+ * Devices probed: the virtio_mmio.device=4K@0x...:IRQ entries of the command line (probing an empty
+ * slot is an unclaimed-MMIO fault per CONTRACT.md); without any such entry, slots 0..7 are probed. */
+#include "lib.h"
+
+#define VIRTIO_MMIO_BASE 0xd0000000UL
+#define VIRTIO_MAGIC 0x74726976
+
+enum {
+    R_MAGIC = 0x000, R_VERSION = 0x004, R_DEVICE_ID = 0x008, R_VENDOR = 0x00c,
+    R_DEV_FEATURES = 0x010, R_DEV_FEATURES_SEL = 0x014, R_DRV_FEATURES = 0x020, R_DRV_FEATURES_SEL = 0x024,
+    R_QUEUE_SEL = 0x030, R_QUEUE_NUM_MAX = 0x034, R_QUEUE_NUM = 0x038, R_QUEUE_READY = 0x044,
+    R_QUEUE_NOTIFY = 0x050, R_INT_STATUS = 0x060, R_INT_ACK = 0x064, R_STATUS = 0x070,
+    R_QUEUE_DESC_LO = 0x080, R_QUEUE_DESC_HI = 0x084, R_QUEUE_DRIVER_LO = 0x090, R_QUEUE_DRIVER_HI = 0x094,
+    R_QUEUE_DEVICE_LO = 0x0a0, R_QUEUE_DEVICE_HI = 0x0a4, R_CONFIG_GEN = 0x0fc, R_CONFIG = 0x100,
+};
+enum { S_ACK = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8, S_NEEDS_RESET = 64, S_FAILED = 128 };
+enum { ID_NET = 1, ID_BLK = 2, ID_CONSOLE = 3, ID_RNG = 4, ID_VSOCK = 19 };
+
+#define VRING_DESC_F_NEXT 1
+#define VRING_DESC_F_WRITE 2
+#define QSIZE_MAX 16
+
+struct vring_desc { uint64_t addr; uint32_t len; uint16_t flags; uint16_t next; };
+struct vring_avail { uint16_t flags; uint16_t idx; uint16_t ring[QSIZE_MAX]; uint16_t used_event; };
+struct vring_used_elem { uint32_t id; uint32_t len; };
+struct vring_used { uint16_t flags; uint16_t idx; struct vring_used_elem ring[QSIZE_MAX]; uint16_t avail_event; };
+
+struct vq {
+    unsigned index, num;
+    volatile struct vring_desc *desc;
+    volatile struct vring_avail *avail;
+    volatile struct vring_used *used;
+    uint16_t avail_idx, used_idx, free_desc;
+};
+struct vdev { uintptr_t base; unsigned slot, id; struct vq q[2]; };
+struct sg { void *addr; uint32_t len; int write; };
+
+static uint64_t timeout_cycles;
+static int fails;
+
+#define FAILF(...) do { printf("FAIL " __VA_ARGS__); fails++; } while (0)
+
+/* ---- bump allocator in .bss (the image sits at 1 MiB, so everything is below 16 MiB) ---- */
+static uint8_t pool[1 << 20] __attribute__((aligned(4096)));
+static size_t pool_off;
+
+static void *alloc(size_t size, size_t align) {
+    pool_off = (pool_off + align - 1) & ~(align - 1);
+    if (pool_off + size > sizeof pool) {
+        printf("FAIL out of pool memory\n");
+        exit(99);
+    }
+    void *p = pool + pool_off;
+    pool_off += size;
+    memset(p, 0, size);
+    return p;
+}
+
+static uint32_t rd(struct vdev *d, unsigned off) { return mmio_read32(d->base + off); }
+static void wr(struct vdev *d, unsigned off, uint32_t v) { mmio_write32(d->base + off, v); }
+
+static uint64_t config64(struct vdev *d, unsigned off) {
+    uint32_t gen, lo, hi;
+    unsigned tries = 0;
+    do {
+        gen = rd(d, R_CONFIG_GEN);
+        lo = rd(d, R_CONFIG + off);
+        hi = rd(d, R_CONFIG + off + 4);
+    } while (gen != rd(d, R_CONFIG_GEN) && ++tries < 1000);
+    return ((uint64_t)hi << 32) | lo;
+}
+
+static int setup_queue(struct vdev *d, unsigned qi) {
+    struct vq *q = &d->q[qi];
+    wr(d, R_QUEUE_SEL, qi);
+    if (rd(d, R_QUEUE_READY)) { FAILF("slot %u queue %u already ready after reset\n", d->slot, qi); return -1; }
+    unsigned max = rd(d, R_QUEUE_NUM_MAX);
+    if (max == 0) { FAILF("slot %u queue %u not available (QueueNumMax 0)\n", d->slot, qi); return -1; }
+    q->index = qi;
+    q->num = max < QSIZE_MAX ? max : QSIZE_MAX;
+    q->desc = alloc(sizeof(struct vring_desc) * QSIZE_MAX, 4096);
+    q->avail = alloc(sizeof(struct vring_avail), 4096);
+    q->used = alloc(sizeof(struct vring_used), 4096);
+    q->avail_idx = q->used_idx = q->free_desc = 0;
+    uintptr_t da = (uintptr_t)q->desc, aa = (uintptr_t)q->avail, ua = (uintptr_t)q->used;
+    wr(d, R_QUEUE_NUM, q->num);
+    wr(d, R_QUEUE_DESC_LO, (uint32_t)da);
+    wr(d, R_QUEUE_DESC_HI, (uint32_t)(da >> 32));
+    wr(d, R_QUEUE_DRIVER_LO, (uint32_t)aa);
+    wr(d, R_QUEUE_DRIVER_HI, (uint32_t)(aa >> 32));
+    wr(d, R_QUEUE_DEVICE_LO, (uint32_t)ua);
+    wr(d, R_QUEUE_DEVICE_HI, (uint32_t)(ua >> 32));
+    mb();
+    wr(d, R_QUEUE_READY, 1);
+    printf("slot %u queue %u: size %u (max %u) desc %p avail %p used %p\n", d->slot, qi, q->num, max,
+           (void *)da, (void *)aa, (void *)ua);
+    return 0;
+}
+
+/* Standard init; accepts VERSION_1 plus (lo_accept & offered low features). */
+static int dev_init(struct vdev *d, uint32_t lo_accept, unsigned nqueues, uint32_t *lo_out) {
+    wr(d, R_STATUS, 0);
+    unsigned i;
+    for (i = 0; i < 1000000 && rd(d, R_STATUS) != 0; i++) cpu_relax();
+    if (rd(d, R_STATUS) != 0) { FAILF("slot %u reset did not complete\n", d->slot); return -1; }
+    wr(d, R_STATUS, S_ACK);
+    wr(d, R_STATUS, S_ACK | S_DRIVER);
+    wr(d, R_DEV_FEATURES_SEL, 0);
+    uint32_t lo = rd(d, R_DEV_FEATURES);
+    wr(d, R_DEV_FEATURES_SEL, 1);
+    uint32_t hi = rd(d, R_DEV_FEATURES);
+    printf("slot %u device features %x:%08x\n", d->slot, hi, lo);
+    if (!(hi & 1)) { FAILF("slot %u does not offer VIRTIO_F_VERSION_1\n", d->slot); wr(d, R_STATUS, S_FAILED); return -1; }
+    lo &= lo_accept;
+    wr(d, R_DRV_FEATURES_SEL, 0);
+    wr(d, R_DRV_FEATURES, lo);
+    wr(d, R_DRV_FEATURES_SEL, 1);
+    wr(d, R_DRV_FEATURES, 1);
+    wr(d, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK);
+    if (!(rd(d, R_STATUS) & S_FEATURES_OK)) { FAILF("slot %u FEATURES_OK did not stick\n", d->slot); wr(d, R_STATUS, S_FAILED); return -1; }
+    for (unsigned qi = 0; qi < nqueues; qi++)
+        if (setup_queue(d, qi)) { wr(d, R_STATUS, S_FAILED); return -1; }
+    wr(d, R_STATUS, S_ACK | S_DRIVER | S_FEATURES_OK | S_DRIVER_OK);
+    uint32_t st = rd(d, R_STATUS);
+    if (st & (S_NEEDS_RESET | S_FAILED) || !(st & S_DRIVER_OK)) { FAILF("slot %u bad status %x after DRIVER_OK\n", d->slot, st); return -1; }
+    if (lo_out) *lo_out = lo;
+    return 0;
+}
+
+/* Puts a descriptor chain on the avail ring; returns the head index. No notify. */
+static uint16_t vq_add(struct vq *q, const struct sg *sg, unsigned n) {
+    uint16_t head = q->free_desc;
+    for (unsigned i = 0; i < n; i++) {
+        uint16_t di = (uint16_t)((head + i) % q->num);
+        q->desc[di].addr = (uintptr_t)sg[i].addr;
+        q->desc[di].len = sg[i].len;
+        q->desc[di].flags = (uint16_t)((sg[i].write ? VRING_DESC_F_WRITE : 0) | (i + 1 < n ? VRING_DESC_F_NEXT : 0));
+        q->desc[di].next = (uint16_t)((di + 1) % q->num);
+    }
+    q->free_desc = (uint16_t)((head + n) % q->num);
+    q->avail->ring[q->avail_idx % q->num] = head;
+    wmb();
+    q->avail_idx++;
+    q->avail->idx = q->avail_idx;
+    mb();
+    return head;
+}
+
+static void vq_kick(struct vdev *d, struct vq *q) {
+    mb();
+    wr(d, R_QUEUE_NOTIFY, q->index);
+}
+
+/* Waits for the next used element. Returns 0 and fills id/len, or -1 on timeout. */
+static int vq_wait(struct vdev *d, struct vq *q, uint32_t *id, uint32_t *len, uint64_t cycles) {
+    uint64_t t0 = rdtsc();
+    while (q->used->idx == q->used_idx) {
+        cpu_relax();
+        if (rdtsc() - t0 > cycles) return -1;
+    }
+    rmb();
+    volatile struct vring_used_elem *e = &q->used->ring[q->used_idx % q->num];
+    *id = e->id;
+    *len = e->len;
+    q->used_idx++;
+    uint32_t isr = rd(d, R_INT_STATUS);
+    if (isr) wr(d, R_INT_ACK, isr);
+    return 0;
+}
+
+/* Synchronous request: add, kick, wait, check the head comes back. Returns used len or -1. */
+static int64_t vq_request(struct vdev *d, struct vq *q, const struct sg *sg, unsigned n, const char *what) {
+    uint16_t head = vq_add(q, sg, n);
+    vq_kick(d, q);
+    uint32_t id, len;
+    if (vq_wait(d, q, &id, &len, timeout_cycles)) { FAILF("%s: timeout waiting for used ring (slot %u queue %u)\n", what, d->slot, q->index); return -1; }
+    if (id != head) { FAILF("%s: used id %u, expected %u\n", what, id, head); return -1; }
+    return len;
+}
+
+/* ---------------- rng ---------------- */
+static int fill_rng(struct vdev *d, uint8_t *buf, uint32_t n) {
+    uint32_t got = 0;
+    for (int tries = 0; got < n && tries < 64; tries++) {
+        struct sg sg = {buf + got, n - got, 1};
+        int64_t len = vq_request(d, &d->q[0], &sg, 1, "rng");
+        if (len < 0) return -1;
+        if (len > n - got) { FAILF("rng: used len %ld larger than buffer\n", (long)len); return -1; }
+        got += (uint32_t)len;
+    }
+    if (got < n) { FAILF("rng: only %u of %u bytes\n", got, n); return -1; }
+    return 0;
+}
+
+static void test_rng(struct vdev *d) {
+    if (dev_init(d, 0, 1, NULL)) return;
+    uint8_t *a = alloc(64, 64), *b = alloc(64, 64);
+    if (fill_rng(d, a, 64) || fill_rng(d, b, 64)) return;
+    int nz = 0;
+    for (int i = 0; i < 64; i++) nz |= a[i] | b[i];
+    printf("rng: ");
+    puthexbytes(a, 16);
+    puts("...\n");
+    if (!nz) { FAILF("rng: all zero\n"); return; }
+    if (!memcmp(a, b, 64)) { FAILF("rng: two reads identical\n"); return; }
+    printf("OK rng 64 bytes\n");
+}
+
+/* ---------------- blk ---------------- */
+struct blk_req { uint32_t type, reserved; uint64_t sector; };
+static struct blk_req *breq;
+static uint8_t *bstatus;
+
+static int blk_io(struct vdev *d, uint32_t type, uint64_t sector, void *data) {
+    breq->type = type;
+    breq->reserved = 0;
+    breq->sector = sector;
+    *bstatus = 0xff;
+    struct sg sg[3] = {{breq, sizeof *breq, 0}, {data, 512, type == 0}, {bstatus, 1, 1}};
+    int64_t len = vq_request(d, &d->q[0], sg, 3, type ? "blk write" : "blk read");
+    if (len < 0) return -1;
+    if (*bstatus != 0) { FAILF("blk %s sector %lu: status %u\n", type ? "write" : "read", (unsigned long)sector, *bstatus); return -1; }
+    return 0;
+}
+
+static void test_blk(struct vdev *d, unsigned long loops) {
+    if (dev_init(d, 0, 1, NULL)) return;
+    uint64_t cap = config64(d, 0);
+    printf("blk: capacity %lu sectors\n", (unsigned long)cap);
+    breq = alloc(sizeof *breq, 16);
+    bstatus = alloc(1, 1);
+    uint8_t *w = alloc(512, 512), *r = alloc(512, 512);
+    if (cap < 2) { FAILF("blk: capacity %lu too small for the write test\n", (unsigned long)cap); return; }
+    for (int i = 0; i < 512; i++) w[i] = (uint8_t)((i * 7 + 0x3c) ^ (i >> 8));
+    if (blk_io(d, 1, 1, w) || blk_io(d, 0, 1, r)) return;
+    if (memcmp(w, r, 512)) { FAILF("blk: sector 1 read back differs\n"); return; }
+    printf("OK blk sector 1 write/read\n");
+    memset(r, 0, 512);
+    if (blk_io(d, 0, 0, r)) return;
+    printf("blk sector0 first16: ");
+    puthexbytes(r, 16);
+    puts("\n");
+    if (loops) {
+        if (cap < 3) { FAILF("blkloop: capacity too small\n"); return; }
+        uint64_t t0 = rdtsc();
+        for (unsigned long i = 0; i < loops; i++) {
+            w[0] = (uint8_t)i;
+            if (blk_io(d, 1, 2 + i % (cap - 2), w)) return;
+        }
+        uint64_t t1 = rdtsc();
+        for (unsigned long i = 0; i < loops; i++)
+            if (blk_io(d, 0, 2 + i % (cap - 2), r)) return;
+        uint64_t t2 = rdtsc();
+        printf("OK blkloop %lu sectors: write %lu cycles, read %lu cycles\n", loops,
+               (unsigned long)(t1 - t0), (unsigned long)(t2 - t1));
+    }
+    printf("OK blk capacity %lu sectors\n", (unsigned long)cap);
+}
+
+/* ---------------- console ---------------- */
+static void test_console(struct vdev *d) {
+    if (dev_init(d, 0, 2, NULL)) return;
+    static const char msg[] = "virtio-console says hi\n";
+    char *buf = alloc(sizeof msg, 16);
+    memcpy(buf, msg, sizeof msg - 1);
+    struct sg sg = {buf, sizeof msg - 1, 0};
+    if (vq_request(d, &d->q[1], &sg, 1, "console tx") < 0) return;
+    printf("OK console\n");
+}
+
+/* ---------------- net ---------------- */
+#define NET_HDR 12
+#define NET_F_MAC (1u << 5)
+#define RXBUF 2048
+
+static void test_net(struct vdev *d) {
+    uint32_t feat;
+    if (dev_init(d, NET_F_MAC, 2, &feat)) return;
+    uint8_t mac[6] = {0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+    if (feat & NET_F_MAC)
+        for (int i = 0; i < 6; i++) mac[i] = mmio_read8(d->base + R_CONFIG + i);
+    printf("net: features accepted %x, mac ", feat);
+    for (int i = 0; i < 6; i++) printf(i ? ":%02x" : "%02x", mac[i]);
+    puts("\n");
+
+    uint8_t *rx[4];
+    for (int i = 0; i < 4; i++) {
+        rx[i] = alloc(RXBUF, 64);
+        struct sg sg = {rx[i], RXBUF, 1};
+        vq_add(&d->q[0], &sg, 1);
+    }
+    vq_kick(d, &d->q[0]);
+
+    static const char payload[] = "dockyard-net-test";
+    uint32_t flen = 60;
+    uint8_t *tx = alloc(NET_HDR + flen, 64); /* header zero: no csum, no gso, num_buffers 0 */
+    uint8_t *f = tx + NET_HDR;
+    memset(f, 0xff, 6);
+    memcpy(f + 6, mac, 6);
+    f[12] = 0x88;
+    f[13] = 0xb5;
+    memcpy(f + 14, payload, sizeof payload - 1);
+    struct sg sg = {tx, NET_HDR + flen, 0};
+    if (vq_request(d, &d->q[1], &sg, 1, "net tx") < 0) return;
+    printf("OK net tx %u bytes\n", flen);
+
+    uint32_t id, len;
+    if (vq_wait(d, &d->q[0], &id, &len, timeout_cycles)) { FAILF("net: timeout waiting for a received frame\n"); return; }
+    if (id >= 4 || len < NET_HDR + 14 || len > RXBUF) { FAILF("net: bad rx used elem id %u len %u\n", id, len); return; }
+    printf("net rx used len %u, frame first14: ", len);
+    puthexbytes(rx[id] + NET_HDR, 14);
+    puts("\n");
+    printf("OK net rx %u bytes\n", len - NET_HDR);
+}
+
+/* ---------------- vsock ---------------- */
+static void test_vsock(struct vdev *d) {
+    if (dev_init(d, 0, 0, NULL)) return;
+    uint64_t cid = config64(d, 0);
+    printf("OK vsock cid %lu\n", (unsigned long)cid);
+}
+
+/* ---------------- main ---------------- */
+static const struct { const char *name; unsigned id; } tests[] = {
+    {"rng", ID_RNG}, {"blk", ID_BLK}, {"console", ID_CONSOLE}, {"net", ID_NET}, {"vsock", ID_VSOCK},
+};
+#define NTESTS (sizeof tests / sizeof tests[0])
+
+int main64(const char *cmdline, unsigned cpu, unsigned ncpus, unsigned long ram) {
+    (void)ncpus; (void)ram;
+    if (cpu != 0) halt_forever();
+    char buf[128];
+    int want[NTESTS] = {0}, found[NTESTS] = {0};
+    if (!cmdline_get(cmdline, "test", buf, sizeof buf)) {
+        printf("FAIL no test= option on the command line\n");
+        return 2;
+    }
+    for (const char *p = buf; *p;) {
+        const char *e = p;
+        while (*e && *e != ',') e++;
+        unsigned t;
+        for (t = 0; t < NTESTS; t++)
+            if ((size_t)(e - p) == strlen(tests[t].name) && !strncmp(p, tests[t].name, (size_t)(e - p))) break;
+        if (t == NTESTS) { printf("FAIL unknown test in test=%s\n", buf); return 2; }
+        want[t] = 1;
+        p = *e ? e + 1 : e;
+    }
+    unsigned long loops = cmdline_get(cmdline, "blkloop", buf, sizeof buf) ? parse_u64(buf, NULL) : 0;
+    uint64_t secs = cmdline_get(cmdline, "timeout", buf, sizeof buf) ? parse_u64(buf, NULL) : 10;
+    timeout_cycles = secs * 3000000000ULL;
+
+    uintptr_t addrs[8];
+    unsigned naddrs = 0;
+    for (const char *p = cmdline; (p = strstr(p, "virtio_mmio.device=")) != NULL && naddrs < 8;) {
+        p += 19;
+        const char *at = p;
+        while (*at && *at != '@' && *at != ' ') at++;
+        if (*at != '@') continue;
+        uint64_t a = parse_u64(at + 1, &p);
+        if (a < VIRTIO_MMIO_BASE || a >= VIRTIO_MMIO_BASE + 8 * 0x1000 || (a & 0xfff)) {
+            printf("FAIL virtio_mmio.device address %p outside 0xd0000000..0xd0007fff\n", (void *)(uintptr_t)a);
+            return 2;
+        }
+        addrs[naddrs++] = (uintptr_t)a;
+    }
+    if (naddrs == 0) {
+        printf("no virtio_mmio.device= on the command line: probing slots 0..7\n");
+        for (; naddrs < 8; naddrs++) addrs[naddrs] = VIRTIO_MMIO_BASE + naddrs * 0x1000UL;
+    }
+
+    static struct vdev devs[8];
+    for (unsigned i = 0; i < naddrs; i++) {
+        struct vdev *d = &devs[i];
+        d->base = addrs[i];
+        d->slot = (unsigned)((addrs[i] - VIRTIO_MMIO_BASE) >> 12);
+        uint32_t magic = rd(d, R_MAGIC), ver = rd(d, R_VERSION);
+        d->id = rd(d, R_DEVICE_ID);
+        if (magic != VIRTIO_MAGIC) { printf("slot %u: no virtio magic (%x)\n", d->slot, magic); continue; }
+        if (d->id == 0) { printf("slot %u: placeholder (device id 0)\n", d->slot); continue; }
+        printf("slot %u at %p: virtio id %u version %u vendor %x\n", d->slot, (void *)d->base, d->id, ver, rd(d, R_VENDOR));
+        if (ver != 2) { FAILF("slot %u: version %u, need 2 (modern)\n", d->slot, ver); continue; }
+        unsigned t;
+        for (t = 0; t < NTESTS && tests[t].id != d->id; t++) {}
+        if (t == NTESTS || !want[t]) continue;
+        found[t]++;
+        switch (d->id) {
+        case ID_RNG: test_rng(d); break;
+        case ID_BLK: test_blk(d, loops); break;
+        case ID_CONSOLE: test_console(d); break;
+        case ID_NET: test_net(d); break;
+        case ID_VSOCK: test_vsock(d); break;
+        }
+    }
+    for (unsigned t = 0; t < NTESTS; t++)
+        if (want[t] && !found[t]) FAILF("no virtio device for test %s (id %u)\n", tests[t].name, tests[t].id);
+    if (fails) {
+        printf("FAIL virtio: %d failures\n", fails);
+        return fails > 255 ? 255 : fails;
+    }
+    printf("OK virtio\n");
+    return 0;
+}
