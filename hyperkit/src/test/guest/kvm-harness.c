@@ -228,9 +228,6 @@ static void handle_io(int idx, struct kvm_run *run) {
     }
 }
 
-#ifdef VIRTIO_MOCK
-#include "virtio-mock.c"
-#endif
 
 static void handle_mmio(int idx, struct kvm_run *run) {
     uint64_t a = run->mmio.phys_addr;
@@ -247,12 +244,6 @@ static void handle_mmio(int idx, struct kvm_run *run) {
         pthread_mutex_unlock(&lock);
         return;
     }
-#ifdef VIRTIO_MOCK
-    pthread_mutex_lock(&lock);
-    int claimed = mock_mmio(a, len, run->mmio.is_write, run->mmio.data);
-    pthread_mutex_unlock(&lock);
-    if (claimed) return;
-#endif
     finish(126, "vcpu %d: guest fault at 0x%llx (unclaimed mmio %s, %d bytes)", idx, (unsigned long long)a,
            run->mmio.is_write ? "write" : "read", len);
 }
@@ -302,9 +293,6 @@ int main(int argc, char **argv) {
         case 't': timeout = atoi(optarg); break;
         case 'i': use_irqchip = 1; break;
         case 'n': no_cpuid = 1; break;
-#ifdef VIRTIO_MOCK
-        case 'd': mock_add(optarg); break;
-#endif
         case 'I': use_irqchip = no_mpstate = 1; break;
         default: fprintf(stderr, "usage: %s [-m MiB] [-c ncpus] [-a cmdline] [-t s] [-i] [-n] guest\n", argv[0]); return 127;
         }

@@ -16,8 +16,9 @@ int main64(const char *cmdline, unsigned cpu, unsigned ncpus, unsigned long ram)
     atomic_add32(&counter, 1);
     if (cpu != 0) halt_forever();
 
-    uint64_t i;
-    for (i = 0; i < 1000000000ULL && counter < ncpus; i++) cpu_relax();
+    /* Bounded wait: about 10 s at 3 GHz TSC. */
+    uint64_t i, t0 = rdtsc();
+    for (i = 0; counter < ncpus && rdtsc() - t0 < 30000000000ULL; i++) cpu_relax();
     mb();
     uint64_t want = ncpus >= 64 ? ~0ULL : (1ULL << ncpus) - 1;
     if (counter != ncpus || bad || seen != want) {
