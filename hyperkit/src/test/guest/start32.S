@@ -31,4 +31,28 @@ _start:
     hlt
     jmp 2b
 
+/* PVH entry (Xen ELF note 18), so qemu -kernel runs this same guest for comparison: qemu enters in
+ * flat 32-bit protected mode with EBX pointing at its start info and no stack; present ourselves
+ * as vCPU 0 of 1 with an empty command line and unknown RAM. */
+    .globl _pvh_start
+_pvh_start:
+    movl $0x80000, %esp
+    movl $empty_cmdline, %edi
+    xorl %esi, %esi
+    movl $1, %edx
+    xorl %ecx, %ecx
+    jmp _start
+
+    .section .rodata
+empty_cmdline:
+    .asciz "(pvh)"
+
+    .section .note.pvh, "a", @note
+    .p2align 2
+    .long 4          /* name size */
+    .long 4          /* desc size */
+    .long 18         /* XEN_ELFNOTE_PHYS32_ENTRY */
+    .asciz "Xen"
+    .long _pvh_start
+
     .section .note.GNU-stack, "", @progbits

@@ -1,0 +1,114 @@
+package dockyard.cli;
+
+import dockyard.hyperkit.VirtualMachine;
+import dockyard.hyperkit.VmExit;
+import dockyard.hyperkit.net.FrameLink;
+import dockyard.hyperkit.virtio.BlockBackend;
+import dockyard.hyperkit.virtio.VirtioBlock;
+import dockyard.hyperkit.virtio.VirtioNet;
+import dockyard.hyperkit.virtio.VirtioRng;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code dockyard hyperkit run}: boot a kernel on /dev/kvm with virtio devices, no firmware. */
+@Command(name = "hyperkit", mixinStandardHelpOptions = true, description = "A lightweight VMM on /dev/kvm (HyperKit).",
+        subcommands = {HyperKitCommand.Run.class})
+final class HyperKitCommand implements Runnable {
+    @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
+    @Override public void run() { spec.commandLine().usage(System.out); }
+
+    @Command(name = "run", mixinStandardHelpOptions = true,
+            description = "Run a Linux bzImage (64-bit boot protocol), an ELF executable or a real-mode image until it exits.")
+    static final class Run implements Callable<Integer> {
+        @Option(names = "--kernel", required = true, description = "bzImage, ELF (64/32-bit) or raw real-mode image") Path kernel;
+        @Option(names = "--initrd", description = "initramfs for a Linux kernel") Path initrd;
+        @Option(names = "--cmdline", description = "kernel command line (virtio_mmio.device= entries are appended)") String cmdline = "console=ttyS0";
+        @Option(names = "--mem", description = "guest memory, e.g. 512M, 2G (a multiple of 2 MiB). Default: 512M") String mem = "512M";
+        @Option(names = "--cpus", description = "vCPUs. Default: 1") int cpus = 1;
+        @Option(names = "--net", description = "virtio-net: vpnkit:PATH or stream:PATH (qemu stream socket), tap:NAME; repeatable") List<String> nets = new ArrayList<>();
+        @Option(names = "--disk", description = "virtio-blk: raw:FILE, raw-ro:FILE (or just FILE); repeatable") List<String> disks = new ArrayList<>();
+        @Option(names = "--rng", negatable = true, description = "virtio-rng (default: on)") boolean rng = true;
+        @Option(names = "--virtio-console", description = "also a virtio-console (hvc0) on the console") boolean virtioConsole;
+        @Option(names = "--vsock", description = "virtio-vsock guest CID (not supported yet)") Long vsock;
+        @Option(names = "--9p", description = "virtio-9p TAG=ADDR (not supported yet)") String ninep;
+        @Option(names = "--console", description = "stdio (default) or file:PATH") String console = "stdio";
+
+        @Override public Integer call() throws Exception {
+            if (vsock != null) throw new IllegalArgumentException("--vsock: virtio-vsock is not supported yet");
+            if (ninep != null) throw new IllegalArgumentException("--9p: virtio-9p is not supported yet");
+            OutputStream out;
+            boolean stdio = console.equals("stdio");
+            if (stdio) out = System.out;
+            else if (console.startsWith("file:")) out = Files.newOutputStream(Path.of(console.substring(5)), StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE);
+            else throw new IllegalArgumentException("--console must be stdio or file:PATH, got \"" + console + "\"");
+            VirtualMachine.Builder b = VirtualMachine.builder().kernel(kernel).memory(parseSize(mem)).cpus(cpus).cmdline(cmdline).console(out);
+            if (initrd != null) b.initrd(initrd);
+            if (rng) b.virtio(new VirtioRng());
+            int n = 0;
+            for (String d : disks) {
+                String kind = d.contains(":") ? d.substring(0, d.indexOf(':')) : "raw";
+                String file = d.contains(":") ? d.substring(d.indexOf(':') + 1) : d;
+                switch (kind) {
+                    case "raw" -> b.virtio(new VirtioBlock(BlockBackend.raw(Path.of(file), false), "dockyard" + n++));
+                    case "raw-ro" -> b.virtio(new VirtioBlock(BlockBackend.raw(Path.of(file), true), "dockyard" + n++));
+                    case "qcow2" -> throw new IllegalArgumentException("--disk " + d + ": qcow2 is not supported yet (convert with qemu-img convert -O raw)");
+                    default -> throw new IllegalArgumentException("--disk " + d + ": want raw:FILE or raw-ro:FILE");
+                }
+            }
+            int m = 0;
+            for (String net : nets) b.virtio(new VirtioNet(FrameLink.open(net), VirtioNet.mac(m++)));
+            if (virtioConsole) b.virtioConsole();
+            try (VirtualMachine vm = b.build()) {
+                Thread hook = new Thread(vm::stop, "hyperkit-stop");
+                Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: every vCPU leaves KVM_RUN, fds and memory are released
+                if (stdio) {
+                    Thread.ofVirtual().start(() -> {
+                        byte[] buf = new byte[256];
+                        try (InputStream in = System.in) {
+                            for (int r; (r = in.read(buf)) > 0; ) vm.serialInput(java.util.Arrays.copyOf(buf, r));
+                        } catch (IOException e) {
+                            // no input
+                        }
+                    });
+                }
+                VmExit exit = vm.run();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is what stopped us
+                }
+                if (exit.isError()) System.err.println("dockyard: hyperkit: " + exit);
+                return exit.status();
+            } finally {
+                if (!stdio) out.close();
+            }
+        }
+    }
+
+    /** 512M, 2G, 1048576, 64MiB: bytes. */
+    static long parseSize(String s) {
+        String t = s.trim().toUpperCase(Locale.ROOT).replace("IB", "").replace("B", "");
+        long mult = 1;
+        if (t.endsWith("K")) mult = 1L << 10;
+        else if (t.endsWith("M")) mult = 1L << 20;
+        else if (t.endsWith("G")) mult = 1L << 30;
+        if (mult != 1) t = t.substring(0, t.length() - 1);
+        try {
+            return Long.parseLong(t) * mult;
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--mem \"" + s + "\": want a size like 512M or 2G");
+        }
+    }
+}
