@@ -1,5 +1,7 @@
 /* virtio.elf64: polling virtio-mmio (version 2) driver with split virtqueues.
  * Command line: test=rng,blk,console,net,vsock  blkloop=N  timeout=SECONDS (default 10, TSC at 3 GHz)
+ *   vsockport=N (default 1234): the vsock test connects to host CID 2 port N and expects an echo;
+ *   vsockport=0 only reads guest_cid.
  * Devices probed: the virtio_mmio.device=4K@0x...:IRQ entries of the command line (probing an empty
  * slot is an unclaimed-MMIO fault per CONTRACT.md); without any such entry, slots 0..7 are probed. */
 #include "lib.h"
@@ -34,7 +36,7 @@ struct vq {
     volatile struct vring_used *used;
     uint16_t avail_idx, used_idx, free_desc;
 };
-struct vdev { uintptr_t base; unsigned slot, id; struct vq q[2]; };
+struct vdev { uintptr_t base; unsigned slot, id; struct vq q[3]; };
 struct sg { void *addr; uint32_t len; int write; };
 
 static uint64_t timeout_cycles;
@@ -316,10 +318,229 @@ static void test_net(struct vdev *d) {
 }
 
 /* ---------------- vsock ---------------- */
+/* virtio 1.2 section 5.10: queues 0 = rx, 1 = tx, 2 = event (not used here). One stream connection
+ * guest cid:50000 -> host cid 2:vsockport; the host is expected to echo what it receives. */
+#define VSOCK_HDR 44
+#define VSOCK_RXBUF 4096
+#define VSOCK_NRX 8
+#define VSOCK_HOST_CID 2
+#define VSOCK_SRC_PORT 50000
+#define VSOCK_BUF_ALLOC 65536
+#define VSOCK_TYPE_STREAM 1
+enum { VS_REQUEST = 1, VS_RESPONSE = 2, VS_RST = 3, VS_SHUTDOWN = 4, VS_RW = 5, VS_CREDIT_UPDATE = 6, VS_CREDIT_REQUEST = 7 };
+
+struct vsock_hdr {
+    uint64_t src_cid, dst_cid;
+    uint32_t src_port, dst_port, len;
+    uint16_t type, op;
+    uint32_t flags, buf_alloc, fwd_cnt;
+} __attribute__((packed));
+_Static_assert(sizeof(struct vsock_hdr) == VSOCK_HDR, "virtio_vsock_hdr must be 44 bytes");
+
+static const char *const vsock_ops[] = {"op0", "REQUEST", "RESPONSE", "RST", "SHUTDOWN", "RW", "CREDIT_UPDATE", "CREDIT_REQUEST"};
+static const char *const vsock_tx_what[] = {"vsock tx op0", "vsock tx REQUEST", "vsock tx RESPONSE", "vsock tx RST",
+    "vsock tx SHUTDOWN", "vsock tx RW", "vsock tx CREDIT_UPDATE", "vsock tx CREDIT_REQUEST"};
+static const char *vsock_op(uint16_t op) { return op < 8 ? vsock_ops[op] : "unknown-op"; }
+
+static uint64_t vsock_port = 1234;
+
+struct vsock {
+    struct vdev *d;
+    uint64_t cid;
+    uint32_t port, nrx;
+    uint8_t *rx[VSOCK_NRX];
+    struct vsock_hdr *txh;
+    uint8_t *txp;                       /* tx payload buffer, VSOCK_RXBUF bytes */
+    uint32_t fwd_cnt, tx_cnt;           /* bytes we consumed / sent (RW payload) */
+    uint32_t peer_buf_alloc, peer_fwd_cnt;
+};
+
+/* Puts descriptor `head` (already set up) back on the avail ring. No notify. */
+static void vq_post(struct vq *q, uint16_t head) {
+    q->avail->ring[q->avail_idx % q->num] = head;
+    wmb();
+    q->avail_idx++;
+    q->avail->idx = q->avail_idx;
+    mb();
+}
+
+/* Sends one packet of our connection: header descriptor, plus a payload descriptor when len > 0. */
+static int vsock_send(struct vsock *v, uint16_t op, uint32_t flags, const void *data, uint32_t len) {
+    struct vsock_hdr *h = v->txh;
+    memset(h, 0, sizeof *h);
+    h->src_cid = v->cid;
+    h->dst_cid = VSOCK_HOST_CID;
+    h->src_port = VSOCK_SRC_PORT;
+    h->dst_port = v->port;
+    h->len = len;
+    h->type = VSOCK_TYPE_STREAM;
+    h->op = op;
+    h->flags = flags;
+    h->buf_alloc = VSOCK_BUF_ALLOC;
+    h->fwd_cnt = v->fwd_cnt;
+    if (len) memcpy(v->txp, data, len);
+    struct sg sg[2] = {{h, VSOCK_HDR, 0}, {v->txp, len, 0}};
+    printf("vsock: tx %s len %u flags %u fwd_cnt %u\n", vsock_op(op), len, flags, v->fwd_cnt);
+    if (vq_request(v->d, &v->d->q[1], sg, len ? 2 : 1, vsock_tx_what[op & 7]) < 0) return -1;
+    if (op == VS_RW) v->tx_cnt += len;
+    return 0;
+}
+
+/* Receives the next packet of our connection (waiting at most timeout_cycles from t0) into *h;
+ * an RW payload is copied to data (at most cap bytes, more is a failure) and counted in fwd_cnt.
+ * Records the peer's credit from every header, answers CREDIT_REQUEST itself, reposts the rx
+ * buffer. Returns 0, or -1 after a FAIL line naming `what` (what was awaited). */
+static int vsock_recv(struct vsock *v, struct vsock_hdr *h, uint8_t *data, uint32_t cap, uint64_t t0, const char *what) {
+    struct vdev *d = v->d;
+    struct vq *rq = &d->q[0];
+    for (;;) {
+        uint64_t el = rdtsc() - t0;
+        uint32_t id, len;
+        if (el >= timeout_cycles || vq_wait(d, rq, &id, &len, timeout_cycles - el)) {
+            FAILF("vsock: timeout waiting for %s (slot %u rx queue)\n", what, d->slot);
+            return -1;
+        }
+        if (id >= v->nrx) { FAILF("vsock: rx used id %u out of range (%u buffers) waiting for %s\n", id, v->nrx, what); return -1; }
+        if (len < VSOCK_HDR || len > VSOCK_HDR + VSOCK_RXBUF) {
+            FAILF("vsock: rx used len %u (header is %u, buffer %u) waiting for %s\n", len, VSOCK_HDR, VSOCK_HDR + VSOCK_RXBUF, what);
+            return -1;
+        }
+        memcpy(h, v->rx[id], VSOCK_HDR);
+        printf("vsock: rx %s len %u flags %u buf_alloc %u fwd_cnt %u (used len %u)\n", vsock_op(h->op), h->len,
+               h->flags, h->buf_alloc, h->fwd_cnt, len);
+        if (h->len > len - VSOCK_HDR) { FAILF("vsock: rx %s payload len %u but used len %u\n", vsock_op(h->op), h->len, len); return -1; }
+        if (h->type != VSOCK_TYPE_STREAM || h->src_cid != VSOCK_HOST_CID || h->dst_cid != v->cid ||
+            h->src_port != v->port || h->dst_port != VSOCK_SRC_PORT) {
+            FAILF("vsock: rx %s type %u from %lu:%u to %lu:%u, expected type 1 from 2:%u to %lu:%u\n", vsock_op(h->op),
+                  h->type, (unsigned long)h->src_cid, h->src_port, (unsigned long)h->dst_cid, h->dst_port, v->port,
+                  (unsigned long)v->cid, VSOCK_SRC_PORT);
+            return -1;
+        }
+        if (h->op == VS_RW) {
+            if (h->len > cap) { FAILF("vsock: rx RW with %u bytes waiting for %s (room for %u)\n", h->len, what, cap); return -1; }
+            memcpy(data, v->rx[id] + VSOCK_HDR, h->len);
+            v->fwd_cnt += h->len;
+        }
+        v->peer_buf_alloc = h->buf_alloc;
+        v->peer_fwd_cnt = h->fwd_cnt;
+        vq_post(rq, (uint16_t)id);      /* descriptor id still describes rx[id] */
+        vq_kick(d, rq);
+        if (h->op == VS_CREDIT_REQUEST) {
+            if (vsock_send(v, VS_CREDIT_UPDATE, 0, NULL, 0)) return -1;
+            continue;
+        }
+        return 0;
+    }
+}
+
+static int64_t vsock_credit(const struct vsock *v) {
+    return (int64_t)v->peer_buf_alloc - (uint32_t)(v->tx_cnt - v->peer_fwd_cnt);
+}
+
+static char *fmt_dec(char *p, uint64_t x) {
+    char tmp[24];
+    int n = 0;
+    do { tmp[n++] = (char)('0' + x % 10); x /= 10; } while (x);
+    while (n) *p++ = tmp[--n];
+    *p = 0;
+    return p;
+}
+
 static void test_vsock(struct vdev *d) {
-    if (dev_init(d, 0, 0, NULL)) return;
-    uint64_t cid = config64(d, 0);
-    printf("OK vsock cid %lu\n", (unsigned long)cid);
+    if (vsock_port == 0) {
+        if (dev_init(d, 0, 0, NULL)) return;
+        uint64_t cid = config64(d, 0);
+        printf("OK vsock cid %lu\n", (unsigned long)cid);
+        return;
+    }
+    if (vsock_port > 0xffffffffULL) { FAILF("vsock: vsockport=%lu does not fit 32 bits\n", (unsigned long)vsock_port); return; }
+    if (dev_init(d, 0, 3, NULL)) return;
+    static struct vsock vs;
+    struct vsock *v = &vs;
+    memset(v, 0, sizeof *v);
+    v->d = d;
+    v->cid = config64(d, 0);
+    v->port = (uint32_t)vsock_port;
+    printf("vsock: guest cid %lu, connecting %lu:%u -> %u:%u\n", (unsigned long)v->cid, (unsigned long)v->cid,
+           VSOCK_SRC_PORT, VSOCK_HOST_CID, v->port);
+    if (v->cid < 3 || v->cid > 0xffffffffULL) { FAILF("vsock: guest cid %lu is reserved or invalid\n", (unsigned long)v->cid); return; }
+
+    /* rx buffers: descriptor i permanently describes rx[i] (header + 4096 bytes, device-writable) */
+    struct vq *rq = &d->q[0];
+    v->nrx = rq->num < VSOCK_NRX ? rq->num : VSOCK_NRX;
+    for (uint32_t i = 0; i < v->nrx; i++) {
+        v->rx[i] = alloc(VSOCK_HDR + VSOCK_RXBUF, 64);
+        rq->desc[i].addr = (uintptr_t)v->rx[i];
+        rq->desc[i].len = VSOCK_HDR + VSOCK_RXBUF;
+        rq->desc[i].flags = VRING_DESC_F_WRITE;
+        rq->desc[i].next = 0;
+        vq_post(rq, (uint16_t)i);
+    }
+    vq_kick(d, rq);
+    v->txh = alloc(VSOCK_HDR, 64);
+    v->txp = alloc(VSOCK_RXBUF, 64);
+
+    struct vsock_hdr h;
+    /* connect */
+    uint64_t t0 = rdtsc();
+    if (vsock_send(v, VS_REQUEST, 0, NULL, 0)) return;
+    for (;;) {
+        if (vsock_recv(v, &h, NULL, 0, t0, "RESPONSE to REQUEST")) return;
+        if (h.op == VS_RESPONSE) break;
+        if (h.op == VS_RST) { FAILF("vsock connection refused\n"); return; }
+        if (h.op == VS_CREDIT_UPDATE) continue;
+        FAILF("vsock: got %s while waiting for RESPONSE to REQUEST\n", vsock_op(h.op));
+        return;
+    }
+
+    char msg[48];
+    memcpy(msg, "ping from guest cid ", 20);
+    uint32_t plen = (uint32_t)(fmt_dec(msg + 20, v->cid) - msg);
+
+    /* the host's credit must allow the payload (5.10.6.3) */
+    t0 = rdtsc();
+    while (vsock_credit(v) < (int64_t)plen) {
+        printf("vsock: host credit %ld < %u, asking for more\n", (long)vsock_credit(v), plen);
+        if (vsock_send(v, VS_CREDIT_REQUEST, 0, NULL, 0)) return;
+        if (vsock_recv(v, &h, NULL, 0, t0, "CREDIT_UPDATE with room for the payload")) return;
+        if (h.op == VS_RST || h.op == VS_SHUTDOWN) { FAILF("vsock: host sent %s while waiting for credit\n", vsock_op(h.op)); return; }
+        if (h.op != VS_CREDIT_UPDATE) { FAILF("vsock: got %s while waiting for CREDIT_UPDATE\n", vsock_op(h.op)); return; }
+    }
+
+    /* echo */
+    if (vsock_send(v, VS_RW, 0, msg, plen)) return;
+    char echo[48];
+    uint32_t got = 0;
+    t0 = rdtsc();
+    while (got < plen) {
+        if (vsock_recv(v, &h, (uint8_t *)echo + got, plen - got, t0, "RW echo")) return;
+        if (h.op == VS_RW) { got += h.len; continue; }
+        if (h.op == VS_CREDIT_UPDATE) continue;
+        if (h.op == VS_RST || h.op == VS_SHUTDOWN) {
+            FAILF("vsock: host sent %s after %u of %u echo bytes\n", vsock_op(h.op), got, plen);
+            return;
+        }
+        FAILF("vsock: got %s while waiting for RW echo\n", vsock_op(h.op));
+        return;
+    }
+    echo[got] = 0;
+    if (memcmp(echo, msg, plen)) { FAILF("vsock: echo differs: sent '%s', got '%s'\n", msg, echo); return; }
+
+    /* close: SHUTDOWN (no more send, no more receive), expect the host's RST (or its SHUTDOWN) */
+    if (vsock_send(v, VS_SHUTDOWN, 3, NULL, 0)) return;
+    t0 = rdtsc();
+    for (;;) {
+        if (vsock_recv(v, &h, NULL, 0, t0, "RST or SHUTDOWN after SHUTDOWN")) return;
+        if (h.op == VS_RST) break;
+        if (h.op == VS_SHUTDOWN) {          /* both sides shut down: finish with RST */
+            if (vsock_send(v, VS_RST, 0, NULL, 0)) return;
+            break;
+        }
+        if (h.op == VS_CREDIT_UPDATE) continue;
+        FAILF("vsock: got %s while waiting for RST or SHUTDOWN after SHUTDOWN\n", vsock_op(h.op));
+        return;
+    }
+    printf("OK vsock cid %lu echo %u bytes\n", (unsigned long)v->cid, got);
 }
 
 /* ---------------- main ---------------- */
@@ -349,6 +570,7 @@ int main64(const char *cmdline, unsigned cpu, unsigned ncpus, unsigned long ram)
     }
     unsigned long loops = cmdline_get(cmdline, "blkloop", buf, sizeof buf) ? parse_u64(buf, NULL) : 0;
     uint64_t secs = cmdline_get(cmdline, "timeout", buf, sizeof buf) ? parse_u64(buf, NULL) : 10;
+    if (cmdline_get(cmdline, "vsockport", buf, sizeof buf)) vsock_port = parse_u64(buf, NULL);
     timeout_cycles = secs * 3000000000ULL;
 
     uintptr_t addrs[8];

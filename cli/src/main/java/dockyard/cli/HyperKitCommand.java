@@ -38,7 +38,7 @@ final class HyperKitCommand implements Runnable {
         @Option(names = "--mem", description = "guest memory, e.g. 512M, 2G (a multiple of 2 MiB). Default: 512M") String mem = "512M";
         @Option(names = "--cpus", description = "vCPUs. Default: 1") int cpus = 1;
         @Option(names = "--net", description = "virtio-net: vpnkit:PATH or stream:PATH (qemu stream socket), tap:NAME; repeatable") List<String> nets = new ArrayList<>();
-        @Option(names = "--disk", description = "virtio-blk: raw:FILE, raw-ro:FILE (or just FILE); repeatable") List<String> disks = new ArrayList<>();
+        @Option(names = "--disk", description = "virtio-blk: raw:FILE, qcow2:FILE, raw-ro:FILE, qcow2-ro:FILE (or just FILE, raw); repeatable") List<String> disks = new ArrayList<>();
         @Option(names = "--rng", negatable = true, description = "virtio-rng (default: on)") boolean rng = true;
         @Option(names = "--virtio-console", description = "also a virtio-console (hvc0) on the console") boolean virtioConsole;
         @Option(names = "--vsock", description = "virtio-vsock guest CID (not supported yet)") Long vsock;
@@ -63,8 +63,9 @@ final class HyperKitCommand implements Runnable {
                 switch (kind) {
                     case "raw" -> b.virtio(new VirtioBlock(BlockBackend.raw(Path.of(file), false), "dockyard" + n++));
                     case "raw-ro" -> b.virtio(new VirtioBlock(BlockBackend.raw(Path.of(file), true), "dockyard" + n++));
-                    case "qcow2" -> throw new IllegalArgumentException("--disk " + d + ": qcow2 is not supported yet (convert with qemu-img convert -O raw)");
-                    default -> throw new IllegalArgumentException("--disk " + d + ": want raw:FILE or raw-ro:FILE");
+                    case "qcow2" -> b.virtio(new VirtioBlock(dockyard.hyperkit.virtio.Qcow2.open(Path.of(file), false), "dockyard" + n++));
+                    case "qcow2-ro" -> b.virtio(new VirtioBlock(dockyard.hyperkit.virtio.Qcow2.open(Path.of(file), true), "dockyard" + n++));
+                    default -> throw new IllegalArgumentException("--disk " + d + ": want raw:FILE, qcow2:FILE, raw-ro:FILE or qcow2-ro:FILE");
                 }
             }
             int m = 0;

@@ -48,6 +48,26 @@ class VirtioTest {
   }
 
   @Test
+  void qcow2DiskWrittenByTheGuestPassesQemuImgCheck() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/qemu-img")), "qemu-img is not installed (qemu-utils)");
+    Path img = tmp.resolve("disk.qcow2");
+    Process p = new ProcessBuilder("qemu-img", "create", "-q", "-f", "qcow2", img.toString(), "8M").start();
+    assertEquals(0, p.waitFor());
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Guests.Run r = Guests.run(Guests.vm("virtio.elf64", 64 << 20, out)
+        .virtio(new VirtioBlock(dockyard.hyperkit.virtio.Qcow2.open(img, false), "q")).cmdline("test=blk blkloop=64"), out);
+    assertOk(r, "OK blk capacity 16384 sectors");
+    Process check = new ProcessBuilder("qemu-img", "check", img.toString()).redirectErrorStream(true).start();
+    String report = new String(check.getInputStream().readAllBytes());
+    assertEquals(0, check.waitFor(), report);
+    assertTrue(report.contains("No errors were found"), report);
+    Path raw = tmp.resolve("disk.raw");
+    assertEquals(0, new ProcessBuilder("qemu-img", "convert", "-O", "raw", img.toString(), raw.toString()).start().waitFor());
+    byte[] sector1 = Arrays.copyOfRange(Files.readAllBytes(raw), 512, 1024);
+    assertTrue(!Arrays.equals(sector1, new byte[512]), "qemu sees the guest's write to sector 1");
+  }
+
+  @Test
   void consoleOutputReachesTheHost() throws Exception {
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     assertOk(Guests.run(Guests.vm("virtio.elf64", 64 << 20, out).virtioConsole().cmdline("test=console"), out), "OK console");
