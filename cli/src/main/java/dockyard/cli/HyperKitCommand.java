@@ -41,12 +41,11 @@ final class HyperKitCommand implements Runnable {
         @Option(names = "--disk", description = "virtio-blk: raw:FILE, qcow2:FILE, raw-ro:FILE, qcow2-ro:FILE (or just FILE, raw); repeatable") List<String> disks = new ArrayList<>();
         @Option(names = "--rng", negatable = true, description = "virtio-rng (default: on)") boolean rng = true;
         @Option(names = "--virtio-console", description = "also a virtio-console (hvc0) on the console") boolean virtioConsole;
-        @Option(names = "--vsock", description = "virtio-vsock guest CID (not supported yet)") Long vsock;
+        @Option(names = "--vsock", description = "virtio-vsock CID[:UDS]: guest connections to host port P reach unix socket UDS_P; host programs connect to UDS and send \"CONNECT P\\n\" (Firecracker's scheme). Default UDS: ./vsock-CID.sock") String vsock;
         @Option(names = "--9p", description = "virtio-9p TAG=ADDR (not supported yet)") String ninep;
         @Option(names = "--console", description = "stdio (default) or file:PATH") String console = "stdio";
 
         @Override public Integer call() throws Exception {
-            if (vsock != null) throw new IllegalArgumentException("--vsock: virtio-vsock is not supported yet");
             if (ninep != null) throw new IllegalArgumentException("--9p: virtio-9p is not supported yet");
             OutputStream out;
             boolean stdio = console.equals("stdio");
@@ -71,6 +70,16 @@ final class HyperKitCommand implements Runnable {
             int m = 0;
             for (String net : nets) b.virtio(new VirtioNet(FrameLink.open(net), VirtioNet.mac(m++)));
             if (virtioConsole) b.virtioConsole();
+            if (vsock != null) {
+                String[] p = vsock.split(":", 2);
+                long cid;
+                try {
+                    cid = Long.parseLong(p[0]);
+                } catch (NumberFormatException e) {
+                    throw new IllegalArgumentException("--vsock " + vsock + ": want CID[:UDS], e.g. 3:/tmp/v.sock");
+                }
+                b.virtio(new dockyard.hyperkit.virtio.VirtioVsock(cid, Path.of(p.length > 1 ? p[1] : "vsock-" + cid + ".sock")));
+            }
             try (VirtualMachine vm = b.build()) {
                 Thread hook = new Thread(vm::stop, "hyperkit-stop");
                 Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: every vCPU leaves KVM_RUN, fds and memory are released
