@@ -8,6 +8,7 @@ import dockyard.hyperkit.bus.Bus;
 import dockyard.hyperkit.bus.MmioDevice;
 import dockyard.hyperkit.bus.PortDevice;
 import dockyard.hyperkit.devices.ConsoleOutput;
+import dockyard.hyperkit.devices.EventFds;
 import dockyard.hyperkit.devices.ExitPort;
 import dockyard.hyperkit.devices.ResetPort;
 import dockyard.hyperkit.devices.Serial16550;
@@ -68,6 +69,7 @@ public final class VirtualMachine implements AutoCloseable {
   private final Serial16550 serial;
   private final List<VirtioMmio> virtio;
   private final Consumer<String> warn;
+  private final EventFds eventFds;
   private final AtomicReference<VmExit> result = new AtomicReference<>();
   private final int[] tids;
   private volatile boolean stopping;
@@ -75,7 +77,8 @@ public final class VirtualMachine implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   private VirtualMachine(Kvm kvm, KvmVm vm, GuestMemory memory, List<KvmVcpu> vcpus, Bus<PortDevice> ports,
-                         Bus<MmioDevice> mmio, ConsoleOutput console, Serial16550 serial, List<VirtioMmio> virtio, Consumer<String> warn) {
+                         Bus<MmioDevice> mmio, ConsoleOutput console, Serial16550 serial, List<VirtioMmio> virtio, Consumer<String> warn,
+                         EventFds eventFds) {
     this.kvm = kvm;
     this.vm = vm;
     this.memory = memory;
@@ -86,6 +89,7 @@ public final class VirtualMachine implements AutoCloseable {
     this.serial = serial;
     this.virtio = virtio;
     this.warn = warn;
+    this.eventFds = eventFds;
     this.tids = new int[vcpus.size()];
   }
 
@@ -239,6 +243,7 @@ public final class VirtualMachine implements AutoCloseable {
   public void close() {
     if (closed.getAndSet(true)) return;
     if (running) stop();
+    eventFds.close();
     for (VirtioMmio d : virtio) d.device().close();
     console.close();
     for (KvmVcpu v : vcpus) v.close();
@@ -257,6 +262,7 @@ public final class VirtualMachine implements AutoCloseable {
     private String cmdline = "";
     private OutputStream consoleOut = System.out;
     private Boolean irqchip;
+    private boolean ioeventfd = true;
     private Consumer<String> warn = s -> System.err.println("hyperkit: " + s);
     private final List<VirtioDevice> devices = new ArrayList<>();
     private final List<Object[]> extraPorts = new ArrayList<>();
@@ -273,6 +279,8 @@ public final class VirtualMachine implements AutoCloseable {
     /** In-kernel PIC/IOAPIC/LAPIC and PIT; default: on for Linux, off for ELF and real-mode guests (so HLT exits to us). */
     public Builder irqchip(boolean on) { this.irqchip = on; return this; }
     public Builder warnings(Consumer<String> w) { this.warn = w; return this; }
+    /** Queue notifies through ioeventfds (no exit to this process per notify); default on, off falls back to MMIO exits. */
+    public Builder ioeventfd(boolean on) { this.ioeventfd = on; return this; }
     /** Adds a virtio device; they get consecutive slots at 0xd0000000 in the order added. */
     public Builder virtio(VirtioDevice d) { devices.add(d); return this; }
     /** Adds a virtio-console whose output goes to the VM's console. */
@@ -296,6 +304,7 @@ public final class VirtualMachine implements AutoCloseable {
       GuestMemory mem = null;
       List<KvmVcpu> vcpus = new ArrayList<>();
       ConsoleOutput console = new ConsoleOutput(consoleOut);
+      EventFds eventFds = new EventFds();
       try {
         vm = kvm.createVm();
         vm.setTssAddress(TSS_ADDRESS);
@@ -328,8 +337,16 @@ public final class VirtualMachine implements AutoCloseable {
         for (int i = 0; i < all.size(); i++) {
           long base = VIRTIO_BASE + i * VirtioMmio.SIZE;
           int irq = VIRTIO_IRQ + i;
-          VirtioMmio t = new VirtioMmio(all.get(i), mem, () -> pulse.accept(irq), warn);
+          Runnable raise = chip ? eventFds.irqfd(vm, irq) : () -> { };
+          VirtioMmio t = new VirtioMmio(all.get(i), mem, raise, warn);
           mmio.add(base, VirtioMmio.SIZE, t);
+          if (ioeventfd) {
+            try {
+              eventFds.ioeventfds(vm, base, t);
+            } catch (LinuxException e) {
+              warn.accept("ioeventfd for virtio device " + i + " not available (" + e.getMessage() + "); notifies exit to the VMM");
+            }
+          }
           transports.add(t);
           cl.append(cl.isEmpty() ? "" : " ").append("virtio_mmio.device=4K@0x").append(Long.toHexString(base)).append(':').append(irq);
         }
@@ -377,10 +394,11 @@ public final class VirtualMachine implements AutoCloseable {
           }
           X86Setup.start(v, mode, sel, entry, r);
         }
-        VirtualMachine machine = new VirtualMachine(kvm, vm, mem, vcpus, ports, mmio, console, serial, transports, warn);
+        VirtualMachine machine = new VirtualMachine(kvm, vm, mem, vcpus, ports, mmio, console, serial, transports, warn, eventFds);
         self.set(machine);
         return machine;
       } catch (IOException | RuntimeException e) {
+        eventFds.close();
         for (KvmVcpu v : vcpus) v.close();
         if (mem != null) mem.close();
         if (vm != null) vm.close();

@@ -30,6 +30,19 @@ class VirtioTest {
   }
 
   @Test
+  void withTheInKernelIrqchipInterruptsGoThroughIrqfdsAndNotifiesThroughIoeventfds() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertOk(Guests.run(Guests.vm("virtio.elf64", 64 << 20, out).irqchip(true).virtio(new VirtioRng()).virtioConsole()
+        .cmdline("test=rng,console"), out), "OK console");
+  }
+
+  @Test
+  void notifiesStillWorkAsMmioExitsWithoutIoeventfds() throws Exception {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    assertOk(Guests.run(Guests.vm("virtio.elf64", 64 << 20, out).ioeventfd(false).virtio(new VirtioRng()).cmdline("test=rng"), out), "OK rng");
+  }
+
+  @Test
   void rawDiskIsWrittenAndReadBack() throws Exception {
     Path disk = tmp.resolve("disk.img");
     byte[] image = new byte[1 << 20];

@@ -75,16 +75,18 @@ public final class KvmVm implements AutoCloseable {
   }
 
   /**
-   * Makes a guest write of {@code length} bytes to MMIO {@code address} signal {@code eventFd} in the
-   * kernel instead of exiting to user space (a queue notify that never stops the vCPU).
+   * Makes a guest write of {@code length} bytes with value {@code datamatch} to MMIO {@code address}
+   * signal {@code eventFd} in the kernel instead of exiting to user space (a queue notify that never
+   * stops the vCPU).
    */
-  public void ioeventfd(long address, int length, int eventFd) throws LinuxException {
+  public void ioeventfd(long address, int length, int eventFd, long datamatch) throws LinuxException {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment s = a.allocate(64, 8);
+      s.set(ValueLayout.JAVA_LONG, 0, datamatch);
       s.set(ValueLayout.JAVA_LONG, 8, address);
       s.set(ValueLayout.JAVA_INT, 16, length);
       s.set(ValueLayout.JAVA_INT, 20, eventFd);
-      s.set(ValueLayout.JAVA_INT, 24, 0); // flags: MMIO, no datamatch
+      s.set(ValueLayout.JAVA_INT, 24, 1); // flags: KVM_IOEVENTFD_FLAG_DATAMATCH (only this queue's index), MMIO
       Syscalls.ioctl(fd, Kvm.IOEVENTFD, s, "KVM_IOEVENTFD 0x" + Long.toHexString(address));
     }
   }

@@ -140,6 +140,15 @@ public final class VirtioMmio implements MmioDevice, VirtioContext {
     }
   }
 
+  /** A notify that arrived through an ioeventfd (the guest's write to QueueNotify never exited). */
+  public synchronized void queueNotified(int queue) {
+    if (active && queue >= 0 && queue < queues.length) device.notify(queue);
+  }
+
+  public int queueCount() {
+    return queues.length;
+  }
+
   // ---- VirtioContext
 
   @Override
