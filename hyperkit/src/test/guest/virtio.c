@@ -1,7 +1,8 @@
 /* virtio.elf64: polling virtio-mmio (version 2) driver with split virtqueues.
- * Command line: test=rng,blk,console,net,vsock  blkloop=N  timeout=SECONDS (default 10, TSC at 3 GHz)
+ * Command line: test=rng,blk,console,net,vsock,9p  blkloop=N  timeout=SECONDS (default 10, TSC at 3 GHz)
  *   vsockport=N (default 1234): the vsock test connects to host CID 2 port N and expects an echo;
  *   vsockport=0 only reads guest_cid.
+ *   9ppath=a/b/c (required by the 9p test): the file the 9p test walks to, opens and reads (9P2000.u).
  * Devices probed: the virtio_mmio.device=4K@0x...:IRQ entries of the command line (probing an empty
  * slot is an unclaimed-MMIO fault per CONTRACT.md); without any such entry, slots 0..7 are probed. */
 #include "lib.h"
@@ -18,7 +19,7 @@ enum {
     R_QUEUE_DEVICE_LO = 0x0a0, R_QUEUE_DEVICE_HI = 0x0a4, R_CONFIG_GEN = 0x0fc, R_CONFIG = 0x100,
 };
 enum { S_ACK = 1, S_DRIVER = 2, S_DRIVER_OK = 4, S_FEATURES_OK = 8, S_NEEDS_RESET = 64, S_FAILED = 128 };
-enum { ID_NET = 1, ID_BLK = 2, ID_CONSOLE = 3, ID_RNG = 4, ID_VSOCK = 19 };
+enum { ID_NET = 1, ID_BLK = 2, ID_CONSOLE = 3, ID_RNG = 4, ID_9P = 9, ID_VSOCK = 19 };
 
 #define VRING_DESC_F_NEXT 1
 #define VRING_DESC_F_WRITE 2
@@ -543,9 +544,263 @@ static void test_vsock(struct vdev *d) {
     printf("OK vsock cid %lu echo %u bytes\n", (unsigned long)v->cid, got);
 }
 
+/* ---------------- 9p ---------------- */
+/* virtio 1.2 section 5.15: config = le16 tag_len, tag[tag_len] (VIRTIO_9P_F_MOUNT_TAG, feature bit 0);
+ * queue 0 "requests": one chain per request, device-readable T-message then a device-writable
+ * buffer for the R-message (used len = R-message size). 9P2000.u, little-endian:
+ * size[4] type[1] tag[2] body; strings are len[2] + bytes; qid = type[1] version[4] path[8]. */
+#define P9_F_MOUNT_TAG 1u
+#define P9_MSIZE 8192u
+#define P9_NOTAG 0xffffu
+#define P9_NOFID 0xffffffffu
+#define P9_MAXWELEM 16
+#define P9_QID 13
+#define P9_READ_COUNT 4000u
+#define P9_VERSION "9P2000.u"
+enum { P9_TVERSION = 100, P9_RVERSION = 101, P9_TATTACH = 104, P9_RATTACH = 105, P9_RERROR = 107,
+       P9_TWALK = 110, P9_RWALK = 111, P9_TOPEN = 112, P9_ROPEN = 113, P9_TREAD = 116, P9_RREAD = 117,
+       P9_TCLUNK = 120, P9_RCLUNK = 121 };
+
+static char p9_path[512];
+static int p9_have_path;
+
+struct p9 {
+    struct vdev *d;
+    uint8_t *tx, *rx;           /* P9_MSIZE bytes each */
+    uint32_t tlen;              /* T-message bytes written so far */
+    int tbad;                   /* T-message would not fit */
+    uint32_t rlen, roff;        /* R-message size, parse offset */
+    int rbad;                   /* parse ran past the R-message */
+    uint16_t next_tag;
+};
+
+static void p9_put(struct p9 *c, const void *p, uint32_t n) {
+    if (c->tbad || n > P9_MSIZE - c->tlen) { c->tbad = 1; return; }
+    memcpy(c->tx + c->tlen, p, n);
+    c->tlen += n;
+}
+static void p9_put8(struct p9 *c, uint8_t v) { p9_put(c, &v, 1); }
+static void p9_put16(struct p9 *c, uint16_t v) { uint8_t b[2] = {(uint8_t)v, (uint8_t)(v >> 8)}; p9_put(c, b, 2); }
+static void p9_put32(struct p9 *c, uint32_t v) { p9_put16(c, (uint16_t)v); p9_put16(c, (uint16_t)(v >> 16)); }
+static void p9_put64(struct p9 *c, uint64_t v) { p9_put32(c, (uint32_t)v); p9_put32(c, (uint32_t)(v >> 32)); }
+static void p9_putstr(struct p9 *c, const char *s, uint32_t n) {
+    if (n > 0xffff) { c->tbad = 1; return; }
+    p9_put16(c, (uint16_t)n);
+    p9_put(c, s, n);
+}
+/* Starts a T-message: size[4] (filled in by p9_rpc) type[1] tag[2]. */
+static void p9_begin(struct p9 *c, uint8_t type, uint16_t tag) {
+    c->tlen = 0;
+    c->tbad = 0;
+    p9_put32(c, 0);
+    p9_put8(c, type);
+    p9_put16(c, tag);
+}
+static uint16_t p9_newtag(struct p9 *c) { return c->next_tag++; }
+
+static const uint8_t *p9_get(struct p9 *c, uint32_t n) {
+    if (c->rbad || n > c->rlen - c->roff) { c->rbad = 1; return NULL; }
+    const uint8_t *p = c->rx + c->roff;
+    c->roff += n;
+    return p;
+}
+static uint32_t p9_le(const uint8_t *p, unsigned n) {
+    uint32_t v = 0;
+    for (unsigned i = 0; i < n; i++) v |= (uint32_t)p[i] << (8 * i);
+    return v;
+}
+static uint16_t p9_get16(struct p9 *c) { const uint8_t *p = p9_get(c, 2); return p ? (uint16_t)p9_le(p, 2) : 0; }
+static uint32_t p9_get32(struct p9 *c) { const uint8_t *p = p9_get(c, 4); return p ? p9_le(p, 4) : 0; }
+/* A string: returns its bytes (not NUL-terminated), length in *n; NULL if it does not fit. */
+static const uint8_t *p9_getstr(struct p9 *c, uint16_t *n) {
+    *n = p9_get16(c);
+    const uint8_t *p = p9_get(c, *n);
+    if (!p) *n = 0;
+    return p;
+}
+
+/* Copies n bytes as text (non-printables as '.') into dst (cap > 0 bytes, NUL-terminated, truncated). */
+static void p9_text(char *dst, size_t cap, const uint8_t *src, size_t n) {
+    size_t i;
+    for (i = 0; i < n && i + 1 < cap; i++) dst[i] = (src[i] >= 0x20 && src[i] < 0x7f) ? (char)src[i] : '.';
+    dst[i] = 0;
+}
+
+/* Sends the T-message in tx (fills in its size), waits for the R-message and checks its size field
+ * against the used length, its tag against the T-message's and its type against rtype (an Rerror is
+ * reported as "FAIL 9p <step>: <ename> errno <n>"). Returns 0 with the parser just past the header,
+ * or -1 after a FAIL line. */
+static int p9_rpc(struct p9 *c, const char *step, uint8_t rtype) {
+    if (c->tbad) { FAILF("9p %s: T-message does not fit msize %u\n", step, P9_MSIZE); return -1; }
+    c->tx[0] = (uint8_t)c->tlen;
+    c->tx[1] = (uint8_t)(c->tlen >> 8);
+    c->tx[2] = (uint8_t)(c->tlen >> 16);
+    c->tx[3] = (uint8_t)(c->tlen >> 24);
+    uint16_t tag = (uint16_t)p9_le(c->tx + 5, 2);
+    memset(c->rx, 0, P9_MSIZE);
+    char what[40];
+    size_t sl = strlen(step);
+    if (sl > sizeof what - 4) sl = sizeof what - 4;
+    memcpy(what, "9p ", 3);
+    memcpy(what + 3, step, sl);
+    what[3 + sl] = 0;
+    struct sg sg[2] = {{c->tx, c->tlen, 0}, {c->rx, P9_MSIZE, 1}};
+    int64_t len = vq_request(c->d, &c->d->q[0], sg, 2, what);
+    if (len < 0) return -1;
+    if (len < 7 || len > P9_MSIZE) { FAILF("9p %s: used length %ld, expected 7..%u\n", step, (long)len, P9_MSIZE); return -1; }
+    uint32_t size = p9_le(c->rx, 4);
+    uint8_t type = c->rx[4];
+    uint16_t rtag = (uint16_t)p9_le(c->rx + 5, 2);
+    if (size != (uint32_t)len) { FAILF("9p %s: R-message size field %u but used length %ld\n", step, size, (long)len); return -1; }
+    if (rtag != tag) { FAILF("9p %s: reply tag %u, expected %u (reply type %u)\n", step, rtag, tag, type); return -1; }
+    c->rlen = size;
+    c->roff = 7;
+    c->rbad = 0;
+    if (type == P9_RERROR && rtype != P9_RERROR) {
+        uint16_t n;
+        const uint8_t *e = p9_getstr(c, &n);
+        uint32_t err = p9_get32(c);
+        if (c->rbad || c->roff != c->rlen) { FAILF("9p %s: malformed Rerror (size %u)\n", step, size); return -1; }
+        char ename[200];
+        p9_text(ename, sizeof ename, e, n);
+        FAILF("9p %s: %s errno %u\n", step, ename, err);
+        return -1;
+    }
+    if (type != rtype) { FAILF("9p %s: reply type %u, expected %u\n", step, type, rtype); return -1; }
+    return 0;
+}
+
+/* The reply must have been parsed exactly to its end. */
+static int p9_done(struct p9 *c, const char *step, uint8_t rtype) {
+    if (c->rbad) { FAILF("9p %s: R-message type %u too short (size %u)\n", step, rtype, c->rlen); return -1; }
+    if (c->roff != c->rlen) { FAILF("9p %s: R-message type %u has size %u, expected %u\n", step, rtype, c->rlen, c->roff); return -1; }
+    return 0;
+}
+
+static int p9_clunk(struct p9 *c, uint32_t fid, const char *step) {
+    p9_begin(c, P9_TCLUNK, p9_newtag(c));
+    p9_put32(c, fid);
+    if (p9_rpc(c, step, P9_RCLUNK)) return -1;
+    return p9_done(c, step, P9_RCLUNK);
+}
+
+static void test_9p(struct vdev *d) {
+    uint32_t feat;
+    if (dev_init(d, P9_F_MOUNT_TAG, 1, &feat)) return;
+    if (!(feat & P9_F_MOUNT_TAG)) { FAILF("9p: device does not offer VIRTIO_9P_F_MOUNT_TAG\n"); return; }
+    if (d->q[0].num < 2) { FAILF("9p: queue size %u cannot hold a 2-descriptor chain\n", d->q[0].num); return; }
+
+    /* mount tag: le16 tag_len, then the bytes (1-byte reads), consistent under ConfigGeneration */
+    uint8_t tag[256];
+    uint16_t tag_len;
+    uint32_t gen;
+    unsigned tries = 0;
+    do {
+        gen = rd(d, R_CONFIG_GEN);
+        tag_len = mmio_read16(d->base + R_CONFIG);
+        for (unsigned i = 0; i < tag_len && i < sizeof tag; i++) tag[i] = mmio_read8(d->base + R_CONFIG + 2 + i);
+    } while (gen != rd(d, R_CONFIG_GEN) && ++tries < 1000);
+    if (tag_len == 0 || tag_len > sizeof tag) { FAILF("9p: tag_len %u, expected 1..%u\n", tag_len, (unsigned)sizeof tag); return; }
+    char tagtxt[sizeof tag + 1];
+    p9_text(tagtxt, sizeof tagtxt, tag, tag_len);
+    printf("9p tag %s\n", tagtxt);
+
+    /* 9ppath=a/b/c -> up to 16 names (empty components are skipped) */
+    if (!p9_have_path) { FAILF("9p: no 9ppath= option on the command line\n"); return; }
+    if (strlen(p9_path) + 1 >= sizeof p9_path) { FAILF("9p: 9ppath longer than %u bytes\n", (unsigned)sizeof p9_path - 2); return; }
+    const char *names[P9_MAXWELEM];
+    uint32_t nlen[P9_MAXWELEM];
+    unsigned nnames = 0;
+    for (const char *p = p9_path; *p;) {
+        const char *e = p;
+        while (*e && *e != '/') e++;
+        if (e > p) {
+            if (nnames == P9_MAXWELEM) { FAILF("9p: 9ppath=%s has more than %u names\n", p9_path, P9_MAXWELEM); return; }
+            names[nnames] = p;
+            nlen[nnames++] = (uint32_t)(e - p);
+        }
+        p = *e ? e + 1 : e;
+    }
+
+    static struct p9 conn;
+    struct p9 *c = &conn;
+    memset(c, 0, sizeof *c);
+    c->d = d;
+    c->tx = alloc(P9_MSIZE, 4096);
+    c->rx = alloc(P9_MSIZE, 4096);
+    c->next_tag = 1;
+    uint16_t n;
+    const uint8_t *s;
+
+    /* Tversion tag[NOTAG] msize[4] version[s] -> Rversion msize[4] version[s] */
+    p9_begin(c, P9_TVERSION, P9_NOTAG);
+    p9_put32(c, P9_MSIZE);
+    p9_putstr(c, P9_VERSION, sizeof P9_VERSION - 1);
+    if (p9_rpc(c, "version", P9_RVERSION)) return;
+    uint32_t msize = p9_get32(c);
+    s = p9_getstr(c, &n);
+    if (p9_done(c, "version", P9_RVERSION)) return;
+    char vtxt[64];
+    p9_text(vtxt, sizeof vtxt, s, n);
+    if (n != sizeof P9_VERSION - 1 || memcmp(s, P9_VERSION, n)) { FAILF("9p version: server answered version '%s', expected " P9_VERSION "\n", vtxt); return; }
+    if (msize > P9_MSIZE || msize < 24) { FAILF("9p version: server msize %u, expected 24..%u\n", msize, P9_MSIZE); return; }
+
+    /* Tattach fid[4] afid[4] uname[s] aname[s] n_uname[4] -> Rattach qid[13] */
+    p9_begin(c, P9_TATTACH, p9_newtag(c));
+    p9_put32(c, 0);
+    p9_put32(c, P9_NOFID);
+    p9_putstr(c, "root", 4);
+    p9_putstr(c, "", 0);
+    p9_put32(c, 0);
+    if (p9_rpc(c, "attach", P9_RATTACH)) return;
+    p9_get(c, P9_QID);
+    if (p9_done(c, "attach", P9_RATTACH)) return;
+
+    /* Twalk fid[4] newfid[4] nwname[2] nwname*wname[s] -> Rwalk nwqid[2] nwqid*qid[13] */
+    p9_begin(c, P9_TWALK, p9_newtag(c));
+    p9_put32(c, 0);
+    p9_put32(c, 1);
+    p9_put16(c, (uint16_t)nnames);
+    for (unsigned i = 0; i < nnames; i++) p9_putstr(c, names[i], nlen[i]);
+    if (p9_rpc(c, "walk", P9_RWALK)) return;
+    uint16_t nwqid = p9_get16(c);
+    if (c->rbad || nwqid > nnames) { FAILF("9p walk: Rwalk nwqid %u for %u names (size %u)\n", nwqid, nnames, c->rlen); return; }
+    p9_get(c, (uint32_t)nwqid * P9_QID);
+    if (p9_done(c, "walk", P9_RWALK)) return;
+    if (nwqid < nnames) { FAILF("9p walk stopped after %u of %u\n", nwqid, nnames); return; }
+
+    /* Topen fid[4] mode[1] -> Ropen qid[13] iounit[4] */
+    p9_begin(c, P9_TOPEN, p9_newtag(c));
+    p9_put32(c, 1);
+    p9_put8(c, 0);                      /* OREAD */
+    if (p9_rpc(c, "open", P9_ROPEN)) return;
+    p9_get(c, P9_QID);
+    p9_get32(c);
+    if (p9_done(c, "open", P9_ROPEN)) return;
+
+    /* Tread fid[4] offset[8] count[4] -> Rread count[4] data[count] */
+    uint32_t want = P9_READ_COUNT < msize - 11 ? P9_READ_COUNT : msize - 11;
+    p9_begin(c, P9_TREAD, p9_newtag(c));
+    p9_put32(c, 1);
+    p9_put64(c, 0);
+    p9_put32(c, want);
+    if (p9_rpc(c, "read", P9_RREAD)) return;
+    uint32_t count = p9_get32(c);
+    if (c->rbad || count > want) { FAILF("9p read: Rread count %u for %u requested (size %u)\n", count, want, c->rlen); return; }
+    const uint8_t *data = p9_get(c, count);
+    if (p9_done(c, "read", P9_RREAD)) return;
+    printf("9p read %u bytes: ", count);
+    for (uint32_t i = 0; i < count; i++) serial_putc((data[i] >= 0x20 && data[i] < 0x7f) ? (char)data[i] : '.');
+    puts("\n");
+
+    if (p9_clunk(c, 1, "clunk") || p9_clunk(c, 0, "clunk root")) return;
+    printf("OK 9p\n");
+}
+
 /* ---------------- main ---------------- */
 static const struct { const char *name; unsigned id; } tests[] = {
     {"rng", ID_RNG}, {"blk", ID_BLK}, {"console", ID_CONSOLE}, {"net", ID_NET}, {"vsock", ID_VSOCK},
+    {"9p", ID_9P},
 };
 #define NTESTS (sizeof tests / sizeof tests[0])
 
@@ -571,6 +826,7 @@ int main64(const char *cmdline, unsigned cpu, unsigned ncpus, unsigned long ram)
     unsigned long loops = cmdline_get(cmdline, "blkloop", buf, sizeof buf) ? parse_u64(buf, NULL) : 0;
     uint64_t secs = cmdline_get(cmdline, "timeout", buf, sizeof buf) ? parse_u64(buf, NULL) : 10;
     if (cmdline_get(cmdline, "vsockport", buf, sizeof buf)) vsock_port = parse_u64(buf, NULL);
+    p9_have_path = cmdline_get(cmdline, "9ppath", p9_path, sizeof p9_path);
     timeout_cycles = secs * 3000000000ULL;
 
     uintptr_t addrs[8];
@@ -613,6 +869,7 @@ int main64(const char *cmdline, unsigned cpu, unsigned ncpus, unsigned long ram)
         case ID_CONSOLE: test_console(d); break;
         case ID_NET: test_net(d); break;
         case ID_VSOCK: test_vsock(d); break;
+        case ID_9P: test_9p(d); break;
         }
     }
     for (unsigned t = 0; t < NTESTS; t++)

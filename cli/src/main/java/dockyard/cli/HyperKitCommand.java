@@ -42,11 +42,10 @@ final class HyperKitCommand implements Runnable {
         @Option(names = "--rng", negatable = true, description = "virtio-rng (default: on)") boolean rng = true;
         @Option(names = "--virtio-console", description = "also a virtio-console (hvc0) on the console") boolean virtioConsole;
         @Option(names = "--vsock", description = "virtio-vsock CID[:UDS]: guest connections to host port P reach unix socket UDS_P; host programs connect to UDS and send \"CONNECT P\\n\" (Firecracker's scheme). Default UDS: ./vsock-CID.sock") String vsock;
-        @Option(names = "--9p", description = "virtio-9p TAG=ADDR (not supported yet)") String ninep;
+        @Option(names = "--9p", description = "virtio-9p TAG=ADDR: the guest mounts the 9P server at ADDR (tcp:HOST:PORT or unix:PATH, e.g. DataKit) with mount -t 9p -o trans=virtio TAG; repeatable") List<String> ninep = new ArrayList<>();
         @Option(names = "--console", description = "stdio (default) or file:PATH") String console = "stdio";
 
         @Override public Integer call() throws Exception {
-            if (ninep != null) throw new IllegalArgumentException("--9p: virtio-9p is not supported yet");
             OutputStream out;
             boolean stdio = console.equals("stdio");
             if (stdio) out = System.out;
@@ -70,6 +69,11 @@ final class HyperKitCommand implements Runnable {
             int m = 0;
             for (String net : nets) b.virtio(new VirtioNet(FrameLink.open(net), VirtioNet.mac(m++)));
             if (virtioConsole) b.virtioConsole();
+            for (String p9 : ninep) {
+                int eq = p9.indexOf('=');
+                if (eq <= 0) throw new IllegalArgumentException("--9p " + p9 + ": want TAG=ADDR, e.g. datakit=tcp:127.0.0.1:5640");
+                b.virtio(new dockyard.hyperkit.virtio.Virtio9p(p9.substring(0, eq), p9.substring(eq + 1)));
+            }
             if (vsock != null) {
                 String[] p = vsock.split(":", 2);
                 long cid;
