@@ -45,6 +45,12 @@ final class HyperKitCommand implements Runnable {
         @Option(names = "--9p", description = "virtio-9p TAG=ADDR: the guest mounts the 9P server at ADDR (tcp:HOST:PORT or unix:PATH, e.g. DataKit) with mount -t 9p -o trans=virtio TAG; repeatable") List<String> ninep = new ArrayList<>();
         @Option(names = "--console", description = "stdio (default) or file:PATH") String console = "stdio";
 
+        /** Runs with {@code args} parsed as this command's options (for `linuxkit run hyperkit`). */
+        Integer call(List<String> args) throws Exception {
+            new picocli.CommandLine(this).parseArgs(args.toArray(String[]::new));
+            return call();
+        }
+
         @Override public Integer call() throws Exception {
             OutputStream out;
             boolean stdio = console.equals("stdio");

@@ -77,11 +77,34 @@ final class LinuxKitCommand implements Runnable {
     }
 
     @Command(name = "run", mixinStandardHelpOptions = true, description = "Boot a build's output.",
-            subcommands = {Run.Qemu.class})
+            subcommands = {Run.Qemu.class, Run.Hyperkit.class})
     static final class Run implements Runnable {
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
         @Override public void run() { spec.commandLine().usage(System.out); }
+
+        @Command(name = "hyperkit", mixinStandardHelpOptions = true,
+                description = "Boot NAME (NAME-kernel, NAME-initrd.img, NAME-cmdline) on dockyard's own VMM (/dev/kvm; a host whose KVM cannot run Linux, e.g. nested kvm_pvm, will not boot it).")
+        static final class Hyperkit implements Callable<Integer> {
+            @Parameters(paramLabel = "PATH") Path path;
+            @Option(names = {"--mem", "-mem"}, description = "Memory. Default: 1024M.") String mem = "1024M";
+            @Option(names = {"--cpus", "-cpus"}, description = "CPUs. Default: 1.") int cpus = 1;
+            @Option(names = {"--networking", "-networking"}, description = "vpnkit:PATH or tap:NAME; default none.") String networking;
+            @Option(names = {"--disk", "-disk"}, description = "raw:FILE or qcow2:FILE, repeatable.") List<String> disks = new ArrayList<>();
+
+            @Override public Integer call() throws Exception {
+                String name = path.getFileName().toString().replaceFirst("-kernel$", "");
+                Path dir = path.toAbsolutePath().getParent();
+                Path kernel = dir.resolve(name + "-kernel"), initrd = dir.resolve(name + "-initrd.img"), cmdline = dir.resolve(name + "-cmdline");
+                if (!java.nio.file.Files.isRegularFile(kernel)) throw new java.io.IOException(kernel + ": not found (run `dockyard linuxkit build` first)");
+                List<String> args = new ArrayList<>(List.of("--kernel", kernel.toString(), "--mem", mem, "--cpus", Integer.toString(cpus),
+                        "--cmdline", java.nio.file.Files.exists(cmdline) ? java.nio.file.Files.readString(cmdline).strip() : "console=ttyS0"));
+                if (java.nio.file.Files.exists(initrd)) args.addAll(List.of("--initrd", initrd.toString()));
+                if (networking != null) args.addAll(List.of("--net", networking));
+                for (String d : disks) args.addAll(List.of("--disk", d));
+                return new HyperKitCommand.Run().call(args);
+            }
+        }
 
         @Command(name = "qemu", mixinStandardHelpOptions = true,
                 description = "Boot NAME (NAME-kernel/-initrd.img/-cmdline), NAME.iso or NAME-bios.img under qemu with a serial console.")

@@ -64,6 +64,13 @@ class LinuxKitCliTest {
     Run q = run("linuxkit", "run", "qemu", tmp.resolve("nothing").toString());
     assertEquals(1, q.exit());
     assertTrue(q.err().contains("nothing-kernel: not found (run `dockyard linuxkit build` first)"), q.err());
+    Run h = run("linuxkit", "run", "hyperkit", tmp.resolve("nothing").toString());
+    assertEquals(1, h.exit());
+    assertTrue(h.err().contains("nothing-kernel: not found"), h.err());
+
+    Run k = run("hyperkit", "run", "--kernel", tmp.resolve("missing").toString(), "--vsock", "x");
+    assertEquals(1, k.exit());
+    assertTrue(k.err().contains("--vsock x: want CID[:UDS]"), k.err());
   }
 
   @Test
