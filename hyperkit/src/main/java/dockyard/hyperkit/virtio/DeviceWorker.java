@@ -18,6 +18,22 @@ final class DeviceWorker implements AutoCloseable {
     this.onError = onError;
   }
 
+  /**
+   * Queues {@code work} against the device's current context (nothing when the driver is not
+   * ready); work returns whether it used buffers, which raises the interrupt. A broken driver
+   * (a bad descriptor) marks the device as needing a reset instead of failing a vCPU.
+   */
+  void serve(VirtioContext context, java.util.function.Predicate<VirtioContext> work) {
+    if (context == null) return;
+    submit(() -> {
+      try {
+        if (work.test(context)) context.usedBuffers();
+      } catch (RuntimeException e) {
+        context.fail(e.getMessage());
+      }
+    });
+  }
+
   void submit(Runnable work) {
     try {
       executor.execute(() -> {

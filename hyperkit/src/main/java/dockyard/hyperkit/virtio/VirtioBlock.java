@@ -49,22 +49,7 @@ public final class VirtioBlock implements VirtioDevice {
 
   @Override
   public void notify(int queue) {
-    VirtioContext c = ctx;
-    if (c == null) return;
-    worker.submit(() -> {
-      Virtqueue q = c.queue(0);
-      boolean any = false;
-      try {
-        for (Virtqueue.Chain chain; (chain = q.pop()) != null; ) {
-          q.push(chain.head(), serve(c.memory(), chain));
-          any = true;
-        }
-      } catch (RuntimeException e) {
-        c.fail(e.getMessage());
-        return;
-      }
-      if (any) c.usedBuffers();
-    });
+    worker.serve(ctx, c -> c.queue(0).drain(chain -> serve(c.memory(), chain)));
   }
 
   /** Serves one request; returns the bytes written into the guest's buffers (data and status). */

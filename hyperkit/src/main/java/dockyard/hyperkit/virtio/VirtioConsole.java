@@ -44,27 +44,15 @@ public final class VirtioConsole implements VirtioDevice {
 
   @Override
   public void notify(int queue) {
-    VirtioContext c = ctx;
-    if (c == null) return;
-    worker.submit(() -> {
-      try {
-        boolean any = queue == 1 ? transmit(c) : deliver(c);
-        if (any) c.usedBuffers();
-      } catch (RuntimeException e) {
-        c.fail(e.getMessage());
-      }
-    });
+    worker.serve(ctx, c -> queue == 1 ? transmit(c) : deliver(c));
   }
 
   private boolean transmit(VirtioContext c) {
     Virtqueue q = c.queue(1);
-    boolean any = false;
-    for (Virtqueue.Chain chain; (chain = q.pop()) != null; ) {
+    return q.drain(chain -> {
       out.write(q.readAll(chain));
-      q.push(chain.head(), 0);
-      any = true;
-    }
-    return any;
+      return 0;
+    });
   }
 
   private boolean deliver(VirtioContext c) {

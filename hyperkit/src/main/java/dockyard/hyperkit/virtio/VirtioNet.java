@@ -63,23 +63,12 @@ public final class VirtioNet implements VirtioDevice {
 
   @Override
   public void notify(int queue) {
-    VirtioContext c = ctx;
-    if (c == null) return;
-    worker.submit(() -> {
-      try {
-        boolean any = queue == 1 ? transmit(c) : receive(c);
-        if (queue == 1) any |= receive(c);
-        if (any) c.usedBuffers();
-      } catch (RuntimeException e) {
-        c.fail(e.getMessage());
-      }
-    });
+    worker.serve(ctx, c -> queue == 1 ? transmit(c) | receive(c) : receive(c));
   }
 
   private boolean transmit(VirtioContext c) {
     Virtqueue q = c.queue(1);
-    boolean any = false;
-    for (Virtqueue.Chain chain; (chain = q.pop()) != null; ) {
+    return q.drain(chain -> {
       byte[] all = q.readAll(chain);
       if (all.length > HEADER) {
         try {
@@ -88,10 +77,8 @@ public final class VirtioNet implements VirtioDevice {
           dropped++; // the link is down: the frame is lost, as on a wire
         }
       }
-      q.push(chain.head(), 0);
-      any = true;
-    }
-    return any;
+      return 0;
+    });
   }
 
   private boolean receive(VirtioContext c) {

@@ -20,25 +20,15 @@ public final class VirtioRng implements VirtioDevice {
 
   @Override
   public void notify(int queue) {
-    VirtioContext c = ctx;
-    if (c == null) return;
-    worker.submit(() -> {
+    worker.serve(ctx, c -> {
       Virtqueue q = c.queue(0);
-      boolean any = false;
-      try {
-        for (Virtqueue.Chain chain; (chain = q.pop()) != null; ) {
-          int total = 0;
-          for (Virtqueue.Buffer b : chain.writable()) total += b.length();
-          byte[] bytes = new byte[Math.min(total, 1 << 20)];
-          random.nextBytes(bytes);
-          q.push(chain.head(), q.writeAll(chain, bytes, 0));
-          any = true;
-        }
-      } catch (RuntimeException e) {
-        c.fail(e.getMessage());
-        return;
-      }
-      if (any) c.usedBuffers();
+      return q.drain(chain -> {
+        int total = 0;
+        for (Virtqueue.Buffer b : chain.writable()) total += b.length();
+        byte[] bytes = new byte[Math.min(total, 1 << 20)];
+        random.nextBytes(bytes);
+        return q.writeAll(chain, bytes, 0);
+      });
     });
   }
 

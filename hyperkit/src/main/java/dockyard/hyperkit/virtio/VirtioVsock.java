@@ -184,17 +184,7 @@ public final class VirtioVsock implements VirtioDevice {
 
   @Override
   public void notify(int queue) {
-    VirtioContext c = ctx;
-    if (c == null) return;
-    worker.submit(() -> {
-      try {
-        boolean any = transmit(c);
-        any |= deliver(c);
-        if (any) c.usedBuffers();
-      } catch (RuntimeException e) {
-        c.fail(e.getMessage());
-      }
-    });
+    worker.serve(ctx, c -> transmit(c) | deliver(c));
   }
 
   private boolean deliver(VirtioContext c) {
@@ -212,14 +202,11 @@ public final class VirtioVsock implements VirtioDevice {
 
   private boolean transmit(VirtioContext c) {
     Virtqueue tx = c.queue(1);
-    boolean any = false;
-    for (Virtqueue.Chain chain; (chain = tx.pop()) != null; ) {
+    return tx.drain(chain -> {
       byte[] p = tx.readAll(chain);
-      tx.push(chain.head(), 0);
-      any = true;
       if (p.length >= HDR) fromGuest(ByteBuffer.wrap(p).order(ByteOrder.LITTLE_ENDIAN));
-    }
-    return any;
+      return 0;
+    });
   }
 
   /** One packet from the guest. */

@@ -102,6 +102,16 @@ public final class Virtqueue {
     }
   }
 
+  /** Serves every available chain: {@code serve} returns the bytes it wrote; true when there was any. */
+  public boolean drain(java.util.function.ToIntFunction<Chain> serve) {
+    boolean any = false;
+    for (Chain c; (c = pop()) != null; ) {
+      push(c.head(), serve.applyAsInt(c));
+      any = true;
+    }
+    return any;
+  }
+
   /** Returns chain {@code head} to the driver with {@code written} bytes written into it. */
   public synchronized void push(int head, int written) {
     long e = used + 4 + 8L * (usedIdx % size);
