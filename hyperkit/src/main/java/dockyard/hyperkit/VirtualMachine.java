@@ -382,6 +382,10 @@ public final class VirtualMachine implements AutoCloseable {
           v.setSupportedCpuid(kvm);
           Regs r = new Regs();
           if (linux) {
+            // the boot state Linux expects from a BIOS: SYSENTER/SYSCALL MSRs cleared, fast strings on
+            v.setMsrs(0x174, 0, 0x175, 0, 0x176, 0, 0xc0000081L, 0, 0xc0000082L, 0, 0xc0000083L, 0, 0xc0000084L, 0,
+                0xc0000102L, 0, 0x10, 0, 0x1a0, 1);
+            if (chip) v.setupLapicLints();
             r.set(Regs.RSI, rsiForLinux);
             r.set(Regs.RSP, 0x8ff0);
             if (i > 0) continue; // secondary CPUs wait for Linux to start them (INIT/SIPI through the LAPIC)

@@ -13,7 +13,8 @@ public final class Kvm implements AutoCloseable {
       SET_IDENTITY_MAP_ADDR = 0x4008ae48, CREATE_IRQCHIP = 0xae60, IRQ_LINE = 0x4008ae61, CREATE_PIT2 = 0x4040ae77,
       IRQFD = 0x4020ae76, IOEVENTFD = 0x4040ae79;
   static final long RUN = 0xae80, GET_REGS = 0x8090ae81, SET_REGS = 0x4090ae82, GET_SREGS = 0x8138ae83, SET_SREGS = 0x4138ae84,
-      SET_CPUID2 = 0x4008ae90, GET_SUPPORTED_CPUID = 0xc008ae05, SET_MSRS = 0x4008ae89;
+      SET_CPUID2 = 0x4008ae90, GET_SUPPORTED_CPUID = 0xc008ae05, SET_MSRS = 0x4008ae89, GET_LAPIC = 0x8400ae8eL,
+      SET_LAPIC = 0x4400ae8fL;
 
   public static final int CAP_IRQCHIP = 0, CAP_IRQFD = 0x20, CAP_IOEVENTFD = 0x24, CAP_NR_VCPUS = 9, CAP_MAX_VCPUS = 0x42;
   public static final String DEVICE = "/dev/kvm";

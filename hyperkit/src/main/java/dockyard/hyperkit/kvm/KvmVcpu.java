@@ -116,6 +116,36 @@ public final class KvmVcpu implements AutoCloseable {
     Syscalls.ioctl(fd, Kvm.SET_SREGS, s.segment(), "KVM_SET_SREGS");
   }
 
+  /** Sets model-specific registers: pairs of (index, value). */
+  public void setMsrs(long... indexThenValue) throws LinuxException {
+    int n = indexThenValue.length / 2;
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment m = a.allocate(8 + 16L * n, 8);
+      m.set(ValueLayout.JAVA_INT, 0, n);
+      for (int i = 0; i < n; i++) {
+        m.set(ValueLayout.JAVA_INT, 8 + 16L * i, (int) indexThenValue[2 * i]);
+        m.set(ValueLayout.JAVA_LONG, 8 + 16L * i + 8, indexThenValue[2 * i + 1]);
+      }
+      int set = Syscalls.ioctl(fd, Kvm.SET_MSRS, m, "KVM_SET_MSRS");
+      if (set != n) throw new LinuxException("KVM_SET_MSRS set " + set + " of " + n, 22);
+    }
+  }
+
+  /**
+   * Local APIC LINT0 as ExtINT and LINT1 as NMI, as a PC BIOS leaves them: the PIC's interrupts
+   * (the timer, before Linux switches to the IOAPIC) reach the CPU through LINT0.
+   */
+  public void setupLapicLints() throws LinuxException {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment l = a.allocate(1024, 8);
+      Syscalls.ioctl(fd, Kvm.GET_LAPIC, l, "KVM_GET_LAPIC");
+      int lvt0 = l.get(ValueLayout.JAVA_INT, 0x350), lvt1 = l.get(ValueLayout.JAVA_INT, 0x360);
+      l.set(ValueLayout.JAVA_INT, 0x350, (lvt0 & ~0x700) | 0x700); // delivery mode ExtINT
+      l.set(ValueLayout.JAVA_INT, 0x360, (lvt1 & ~0x700) | 0x400); // delivery mode NMI
+      Syscalls.ioctl(fd, Kvm.SET_LAPIC, l, "KVM_SET_LAPIC");
+    }
+  }
+
   /** Gives the vCPU every CPUID leaf KVM supports (what a Linux guest expects to find). */
   public void setSupportedCpuid(Kvm kvm) throws LinuxException {
     int max = 256;
