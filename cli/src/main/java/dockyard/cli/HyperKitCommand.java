@@ -2,7 +2,7 @@ package dockyard.cli;
 
 import dockyard.hyperkit.VirtualMachine;
 import dockyard.hyperkit.VmExit;
-import dockyard.hyperkit.net.FrameLink;
+import dockyard.vpnkit.link.FrameLink;
 import dockyard.hyperkit.virtio.BlockBackend;
 import dockyard.hyperkit.virtio.VirtioBlock;
 import dockyard.hyperkit.virtio.VirtioNet;

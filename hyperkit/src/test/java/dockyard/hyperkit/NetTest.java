@@ -3,8 +3,8 @@ package dockyard.hyperkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dockyard.hyperkit.net.FrameLink;
-import dockyard.hyperkit.net.TapLink;
+import dockyard.vpnkit.link.FrameLink;
+import dockyard.vpnkit.link.TapLink;
 import dockyard.hyperkit.virtio.VirtioNet;
 import java.io.ByteArrayOutputStream;
 import java.net.StandardProtocolFamily;

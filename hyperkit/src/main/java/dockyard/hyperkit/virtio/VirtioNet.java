@@ -1,6 +1,6 @@
 package dockyard.hyperkit.virtio;
 
-import dockyard.hyperkit.net.FrameLink;
+import dockyard.vpnkit.link.FrameLink;
 import java.io.IOException;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;

@@ -1,4 +1,4 @@
-package dockyard.hyperkit.net;
+package dockyard.vpnkit.link;
 
 import java.io.EOFException;
 import java.io.IOException;
@@ -22,6 +22,16 @@ public final class StreamLink implements FrameLink {
   private StreamLink(SocketChannel channel, Path path) {
     this.channel = channel;
     this.path = path;
+  }
+
+  /** A link over an accepted connection (the server side of qemu's stream netdev). */
+  public static StreamLink of(SocketChannel accepted, Path name) {
+    return new StreamLink(accepted, name);
+  }
+
+  /** Waits until the peer closes {@code channel} (the link's reader sees EOF and closes it). */
+  public static void awaitClosed(SocketChannel channel) throws InterruptedException {
+    while (channel.isOpen()) Thread.sleep(200);
   }
 
   public static StreamLink connect(Path socket) throws IOException {
@@ -58,6 +68,11 @@ public final class StreamLink implements FrameLink {
         }
       } catch (IOException e) {
         // the other side went away: the NIC sees no more frames, as a cable pulled
+      }
+      try {
+        channel.close();
+      } catch (IOException ignored) {
+        // closed already
       }
     });
   }

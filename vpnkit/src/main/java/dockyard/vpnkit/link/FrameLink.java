@@ -1,4 +1,4 @@
-package dockyard.hyperkit.net;
+package dockyard.vpnkit.link;
 
 import java.io.IOException;
 import java.util.function.Consumer;

@@ -1,4 +1,4 @@
-package dockyard.hyperkit.net;
+package dockyard.vpnkit.link;
 
 import dockyard.linux.LinuxException;
 import dockyard.linux.Syscalls;

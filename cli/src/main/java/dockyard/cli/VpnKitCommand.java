@@ -1,0 +1,84 @@
+package dockyard.cli;
+
+import dockyard.vpnkit.VpnKit;
+import dockyard.vpnkit.link.FrameLink;
+import dockyard.vpnkit.link.StreamLink;
+import dockyard.vpnkit.link.TapLink;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/** {@code dockyard vpnkit --tap NAME [--netns NS] | --listen-qemu unix:PATH}: serve a guest network until interrupted. */
+@Command(name = "vpnkit", mixinStandardHelpOptions = true,
+        description = "A user-space network (VPNKit): a guest's Ethernet frames to host sockets, with DHCP, DNS and port forwarding.")
+final class VpnKitCommand implements Callable<Integer> {
+    @Option(names = "--tap", description = "tap device to create and serve (needs root or CAP_NET_ADMIN)") String tap;
+    @Option(names = "--netns", description = "move the tap into this network namespace (ip netns) and bring it up there") String netns;
+    @Option(names = "--listen-qemu", description = "unix:PATH: accept qemu's stream netdev (-netdev stream,addr.type=unix,addr.path=PATH), one guest at a time") String listenQemu;
+    @Option(names = "--subnet", description = "guest network. Default: 192.168.65.0/24 (gateway .1, guest .2, host .254)") String subnet;
+    @Option(names = "--pcap", description = "write every frame to this pcap file") Path pcap;
+    @Option(names = "--expose", description = "forward host 127.0.0.1:HOSTPORT to guest port: HOSTPORT:GUESTPORT[/udp]; repeatable") java.util.List<String> expose = new java.util.ArrayList<>();
+
+    @Override public Integer call() throws Exception {
+        if ((tap == null) == (listenQemu == null)) throw new IllegalArgumentException("give one of --tap NAME or --listen-qemu unix:PATH");
+        VpnKit.Options o = VpnKit.Options.defaults().withLog(s -> System.err.println("vpnkit: " + s));
+        if (pcap != null) o = o.withPcap(pcap);
+        if (subnet != null) {
+            String base = subnet.substring(0, subnet.lastIndexOf('.') + 1);
+            o = new VpnKit.Options(subnet, base + "1", base + "2", base + "254", o.domain(), o.pcap(), o.log());
+        }
+        CountDownLatch stop = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        if (tap != null) {
+            FrameLink link = TapLink.open(tap);
+            if (netns != null) {
+                run("ip", "link", "set", tap, "netns", netns);
+                run("ip", "netns", "exec", netns, "ip", "link", "set", tap, "up");
+            } else {
+                run("ip", "link", "set", tap, "up");
+            }
+            try (VpnKit vk = VpnKit.start(link, o)) {
+                exposeAll(vk);
+                System.err.println("vpnkit: serving tap " + tap + (netns != null ? " in netns " + netns : "") + "; guest " + o.guest()
+                        + ", gateway/DNS " + o.gateway() + ", host " + o.hostAlias());
+                stop.await();
+            }
+            return 0;
+        }
+        if (!listenQemu.startsWith("unix:")) throw new IllegalArgumentException("--listen-qemu must be unix:PATH");
+        Path path = Path.of(listenQemu.substring(5));
+        java.nio.file.Files.deleteIfExists(path);
+        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            server.bind(java.net.UnixDomainSocketAddress.of(path));
+            System.err.println("vpnkit: waiting for qemu on " + path);
+            while (stop.getCount() > 0) {
+                var c = server.accept();
+                try (VpnKit vk = VpnKit.start(StreamLink.of(c, path), o)) {
+                    exposeAll(vk);
+                    StreamLink.awaitClosed(c);
+                }
+            }
+        }
+        return 0;
+    }
+
+    private void exposeAll(VpnKit vk) throws IOException {
+        for (String e : expose) {
+            String proto = e.endsWith("/udp") ? "udp" : "tcp";
+            String[] p = e.replace("/udp", "").replace("/tcp", "").split(":");
+            if (p.length != 2) throw new IllegalArgumentException("--expose " + e + ": want HOSTPORT:GUESTPORT[/udp]");
+            var f = vk.expose(proto, "127.0.0.1", Integer.parseInt(p[0]), Integer.parseInt(p[1]));
+            System.err.println("vpnkit: " + f.protocol() + " 127.0.0.1:" + f.hostPort() + " -> guest " + f.guestAddress() + ":" + f.guestPort());
+        }
+    }
+
+    private static void run(String... cmd) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new IOException(String.join(" ", cmd) + ": " + out.strip());
+    }
+}

@@ -1,0 +1,392 @@
+package dockyard.vpnkit.stack;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One guest TCP connection, spliced to a host socket. This class is the whole TCP state machine for
+ * it (RFC 9293): the handshake (passive for the guest's SYN, active for a forwarded port), MSS and
+ * window scaling, in-order delivery with duplicate ACKs for anything else, retransmission on a
+ * doubling timeout and on three duplicate ACKs, zero-window probes, FIN in both directions, RST.
+ * Back-pressure both ways: what the guest sends waits in a bounded buffer whose free space is the
+ * window we advertise; what the host sends is read only as far as the guest's window allows.
+ * Guest segments arrive on the link thread; the host side has a reader and a writer virtual thread.
+ */
+final class TcpConnection {
+  enum State { SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, LAST_ACK, FIN_WAIT_1, FIN_WAIT_2, CLOSING, TIME_WAIT, CLOSED }
+
+  static final int FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16;
+  static final int RECV_BUF = 512 << 10, SEND_BUF = 512 << 10, OUR_WSCALE = 7, OUR_MSS = Stack.MTU - 40;
+  static final long RTO_MIN = TimeUnit.MILLISECONDS.toNanos(200), RTO_MAX = TimeUnit.SECONDS.toNanos(60);
+
+  final Tcp tcp;
+  final Stack stack;
+  final int guestIp, guestPort, remoteIp, remotePort;
+  SocketChannel socket;
+  State state;
+
+  // receive side (guest -> host)
+  int rcvNxt;
+  private final BlockingQueue<byte[]> toHost = new ArrayBlockingQueue<>(4096);
+  private int queuedToHost;
+  private boolean guestFin;
+  private int lastAdvertised;
+
+  // send side (host -> guest)
+  final int iss;
+  int sndUna, sndNxt;
+  private long sndWnd;
+  private int guestWscale, guestMss = 536;
+  private boolean wscaleOk;
+  private final byte[] sendBuf = new byte[SEND_BUF]; // bytes from sndUna on, circular
+  private int sendStart, sendLen;
+  private boolean hostEof, finSent;
+  private long rto = TimeUnit.MILLISECONDS.toNanos(300), lastSend;
+  private int dupAcks;
+
+  volatile long bytesIn, bytesOut;
+
+  TcpConnection(Tcp tcp, int guestIp, int guestPort, int remoteIp, int remotePort, int iss) {
+    this.tcp = tcp;
+    this.stack = tcp.stack;
+    this.guestIp = guestIp;
+    this.guestPort = guestPort;
+    this.remoteIp = remoteIp;
+    this.remotePort = remotePort;
+    this.iss = iss;
+    this.sndUna = iss;
+    this.sndNxt = iss;
+  }
+
+  String key() {
+    return Tcp.key(guestIp, guestPort, remoteIp, remotePort);
+  }
+
+  static boolean after(int a, int b) {
+    return a - b > 0;
+  }
+
+  // ------------------------------------------------------------------ segments out
+
+  private void segment(int flags, int seq, byte[] data, int off, int len, boolean synOptions) {
+    int optLen = synOptions ? 8 : 0;
+    byte[] p = new byte[20 + optLen + len];
+    Bytes.put16(p, 0, remotePort);
+    Bytes.put16(p, 2, guestPort);
+    Bytes.put32(p, 4, seq);
+    Bytes.put32(p, 8, (flags & ACK) != 0 ? rcvNxt : 0);
+    p[12] = (byte) (((20 + optLen) / 4) << 4);
+    p[13] = (byte) flags;
+    int win = window();
+    lastAdvertised = win;
+    int field = (flags & SYN) != 0 ? Math.min(win, 65535) : Math.min(win >> (wscaleOk ? OUR_WSCALE : 0), 65535);
+    Bytes.put16(p, 14, field);
+    if (synOptions) {
+      p[20] = 2; p[21] = 4; Bytes.put16(p, 22, OUR_MSS);
+      p[24] = 1; p[25] = 3; p[26] = 3; p[27] = OUR_WSCALE; // NOP, window scale
+    }
+    if (len > 0) System.arraycopy(data, off, p, 20 + optLen, len);
+    Bytes.put16(p, 16, Bytes.transportChecksum(remoteIp, guestIp, Stack.PROTO_TCP, p, 0, p.length));
+    stack.sendIp(remoteIp, guestIp, Stack.PROTO_TCP, p, 0, p.length);
+  }
+
+  private int window() {
+    return Math.max(0, RECV_BUF - queuedToHost);
+  }
+
+  private void ack() {
+    segment(ACK, sndNxt, null, 0, 0, false);
+  }
+
+  void sendSynAck() {
+    segment(SYN | ACK, iss, null, 0, 0, true);
+    lastSend = System.nanoTime();
+  }
+
+  void sendSyn() {
+    segment(SYN, iss, null, 0, 0, true);
+    lastSend = System.nanoTime();
+  }
+
+  void rst() {
+    segment(RST | ACK, sndNxt, null, 0, 0, false);
+  }
+
+  /** Sends what the guest's window allows of the data not yet sent, then FIN once the host is done. */
+  private void pushData() {
+    int mss = Math.min(guestMss, OUR_MSS);
+    while (true) {
+      int inFlight = sndNxt - sndUna - (finSent ? 1 : 0);
+      int unsent = sendLen - inFlight;
+      long room = sndWnd - inFlight;
+      if (unsent <= 0 || room <= 0) break;
+      int n = (int) Math.min(Math.min(unsent, mss), room);
+      byte[] chunk = copyOut(inFlight, n);
+      segment(ACK | PSH, sndNxt, chunk, 0, n, false);
+      if (sndNxt == sndUna) lastSend = System.nanoTime();
+      sndNxt += n;
+      bytesIn += n;
+    }
+    if (hostEof && !finSent && sndNxt - sndUna == sendLen) {
+      segment(FIN | ACK, sndNxt, null, 0, 0, false);
+      sndNxt++;
+      finSent = true;
+      lastSend = System.nanoTime();
+      state = state == State.CLOSE_WAIT ? State.LAST_ACK : State.FIN_WAIT_1;
+    }
+    notifyAll(); // the reader may have room again
+  }
+
+  private byte[] copyOut(int from, int n) {
+    byte[] out = new byte[n];
+    int start = (sendStart + from) % SEND_BUF;
+    int first = Math.min(n, SEND_BUF - start);
+    System.arraycopy(sendBuf, start, out, 0, first);
+    if (first < n) System.arraycopy(sendBuf, 0, out, first, n - first);
+    return out;
+  }
+
+  // ------------------------------------------------------------------ segments in
+
+  /** A segment from the guest for this connection. */
+  synchronized void receive(int seq, int ackNo, int flags, int window, byte[] p, int dataOff, int len, int optMss, int optWscale) {
+    if ((flags & RST) != 0) {
+      // accept a reset in the window only (RFC 5961's simple check), then drop everything
+      if (state == State.SYN_SENT ? ackNo == iss + 1 : seq - rcvNxt >= 0 && seq - rcvNxt <= RECV_BUF) close(false);
+      return;
+    }
+    switch (state) {
+      case SYN_SENT -> {
+        if ((flags & (SYN | ACK)) == (SYN | ACK) && ackNo == iss + 1) {
+          rcvNxt = seq + 1;
+          sndUna = sndNxt = iss + 1;
+          options(optMss, optWscale);
+          sndWnd = (long) window << (wscaleOk ? guestWscale : 0);
+          state = State.ESTABLISHED;
+          ack();
+          tcp.started(this);
+        }
+        return;
+      }
+      case SYN_RCVD -> {
+        if ((flags & SYN) != 0) { // our SYN-ACK was lost
+          sendSynAck();
+          return;
+        }
+        if ((flags & ACK) == 0 || ackNo != iss + 1) return;
+        sndUna = sndNxt = iss + 1;
+        state = State.ESTABLISHED;
+        tcp.started(this);
+      }
+      default -> { }
+    }
+    if ((flags & SYN) != 0) { // a SYN on an open connection: answer with an ACK (RFC 5961 challenge)
+      ack();
+      return;
+    }
+    if ((flags & ACK) != 0) onAck(ackNo, window, len, flags);
+    if (len > 0 || (flags & FIN) != 0) onData(seq, p, dataOff, len, flags);
+  }
+
+  private void options(int optMss, int optWscale) {
+    if (optMss > 0) guestMss = optMss;
+    if (optWscale >= 0) {
+      wscaleOk = true;
+      guestWscale = Math.min(optWscale, 14);
+    }
+  }
+
+  void passiveOpen(int seq, int window, int optMss, int optWscale) {
+    rcvNxt = seq + 1;
+    options(optMss, optWscale);
+    sndWnd = window; // SYN windows are never scaled
+    state = State.SYN_RCVD;
+    sndNxt = iss + 1;
+  }
+
+  private void onAck(int ackNo, int window, int len, int flags) {
+    long newWnd = (long) window << (wscaleOk ? guestWscale : 0);
+    if (after(ackNo, sndUna) && !after(ackNo, sndNxt)) {
+      int acked = ackNo - sndUna;
+      int dataAcked = acked;
+      if (finSent && ackNo == sndNxt) dataAcked--; // the FIN's sequence number holds no byte
+      dataAcked = Math.min(dataAcked, sendLen);
+      sendStart = (sendStart + dataAcked) % SEND_BUF;
+      sendLen -= dataAcked;
+      sndUna = ackNo;
+      dupAcks = 0;
+      rto = Math.max(RTO_MIN, rto / 2);
+      lastSend = System.nanoTime();
+      if (finSent && sndUna == sndNxt) {
+        switch (state) {
+          case FIN_WAIT_1 -> state = State.FIN_WAIT_2;
+          case LAST_ACK -> close(true);
+          case CLOSING -> state = State.TIME_WAIT;
+          default -> { }
+        }
+      }
+    } else if (ackNo == sndUna && len == 0 && (flags & FIN) == 0 && newWnd == sndWnd && sndNxt != sndUna) {
+      if (++dupAcks == 3) retransmit(); // fast retransmit
+    }
+    sndWnd = newWnd;
+    if (state != State.CLOSED) pushData();
+  }
+
+  private void onData(int seq, byte[] p, int off, int len, int flags) {
+    if (state == State.CLOSED || state == State.TIME_WAIT) return;
+    if (seq != rcvNxt) {
+      ack(); // out of order or a retransmission: say what we expect
+      return;
+    }
+    int take = Math.min(len, window());
+    if (take > 0) {
+      if (guestFin) return;
+      byte[] data = java.util.Arrays.copyOfRange(p, off, off + take);
+      if (toHost.offer(data)) {
+        queuedToHost += take;
+        rcvNxt += take;
+        bytesOut += take;
+      }
+    }
+    if ((flags & FIN) != 0 && take == len && !guestFin) {
+      guestFin = true;
+      rcvNxt++;
+      toHost.offer(new byte[0]); // end of stream for the writer
+      switch (state) {
+        case ESTABLISHED -> state = State.CLOSE_WAIT;
+        case FIN_WAIT_1 -> state = sndUna == sndNxt ? State.TIME_WAIT : State.CLOSING;
+        case FIN_WAIT_2 -> state = State.TIME_WAIT;
+        default -> { }
+      }
+    }
+    ack();
+    if (state == State.TIME_WAIT) close(true);
+  }
+
+  private void retransmit() {
+    int inFlight = sndNxt - sndUna - (finSent ? 1 : 0);
+    if (inFlight > 0) {
+      int n = Math.min(Math.min(inFlight, Math.min(guestMss, OUR_MSS)), sendLen);
+      segment(ACK | PSH, sndUna, copyOut(0, n), 0, n, false);
+    } else if (finSent && sndUna != sndNxt) {
+      segment(FIN | ACK, sndNxt - 1, null, 0, 0, false);
+    }
+    lastSend = System.nanoTime();
+  }
+
+  /** Called every 100 ms: retransmission and zero-window probes. */
+  synchronized void tick(long now) {
+    if (state == State.CLOSED) return;
+    if (now - lastSend < rto) return;
+    switch (state) {
+      case SYN_RCVD -> sendSynAck();
+      case SYN_SENT -> sendSyn();
+      default -> {
+        if (sndNxt != sndUna) {
+          retransmit();
+        } else if (sndWnd == 0 && sendLen > 0) {
+          segment(ACK, sndNxt - 1, null, 0, 0, false); // window probe: an ACK the guest must answer
+          lastSend = now;
+        } else {
+          return;
+        }
+      }
+    }
+    rto = Math.min(rto * 2, RTO_MAX);
+    if (rto == RTO_MAX) {
+      close(false); // the guest stopped answering
+      rst();
+    }
+  }
+
+  // ------------------------------------------------------------------ host side
+
+  /** Starts the host reader and writer once the connection is established and the socket connected. */
+  void splice() {
+    Thread.ofVirtual().name("tcp-reader " + key()).start(this::readHost);
+    Thread.ofVirtual().name("tcp-writer " + key()).start(this::writeHost);
+  }
+
+  private void readHost() {
+    ByteBuffer b = ByteBuffer.allocate(64 << 10);
+    try {
+      while (true) {
+        int free;
+        synchronized (this) {
+          while (state != State.CLOSED && SEND_BUF - sendLen == 0) wait(100);
+          if (state == State.CLOSED) return;
+          free = SEND_BUF - sendLen;
+        }
+        b.clear().limit(Math.min(b.capacity(), free));
+        int n = socket.read(b);
+        synchronized (this) {
+          if (state == State.CLOSED) return;
+          if (n < 0) {
+            hostEof = true;
+            pushData();
+            return;
+          }
+          int end = (sendStart + sendLen) % SEND_BUF;
+          int first = Math.min(n, SEND_BUF - end);
+          System.arraycopy(b.array(), 0, sendBuf, end, first);
+          if (first < n) System.arraycopy(b.array(), first, sendBuf, 0, n - first);
+          sendLen += n;
+          pushData();
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      synchronized (this) {
+        if (state != State.CLOSED) {
+          rst();
+          close(false);
+        }
+      }
+    }
+  }
+
+  private void writeHost() {
+    try {
+      while (true) {
+        byte[] d = toHost.take();
+        if (d.length == 0) {
+          socket.shutdownOutput(); // the guest's FIN, passed on
+          return;
+        }
+        ByteBuffer w = ByteBuffer.wrap(d);
+        while (w.hasRemaining()) socket.write(w);
+        synchronized (this) {
+          int before = window();
+          queuedToHost -= d.length;
+          // a window that reopens from nearly shut is announced at once, or the guest waits for its probe
+          if (state != State.CLOSED && before < 2 * OUR_MSS && window() >= 2 * OUR_MSS) ack();
+        }
+      }
+    } catch (IOException | InterruptedException e) {
+      synchronized (this) {
+        if (state != State.CLOSED) {
+          rst();
+          close(false);
+        }
+      }
+    }
+  }
+
+  /** Ends the connection and releases the socket; {@code graceful} only changes what the log says. */
+  synchronized void close(boolean graceful) {
+    if (state == State.CLOSED) return;
+    state = State.CLOSED;
+    notifyAll();
+    toHost.clear();
+    toHost.offer(new byte[0]);
+    try {
+      if (socket != null) socket.close();
+    } catch (IOException ignored) {
+      // closing
+    }
+    tcp.remove(this);
+  }
+}
