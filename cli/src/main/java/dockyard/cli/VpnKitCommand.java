@@ -21,25 +21,24 @@ final class VpnKitCommand implements Callable<Integer> {
     @Option(names = "--listen-qemu", description = "unix:PATH: accept qemu's stream netdev (-netdev stream,addr.type=unix,addr.path=PATH), one guest at a time") String listenQemu;
     @Option(names = "--subnet", description = "guest network. Default: 192.168.65.0/24 (gateway .1, guest .2, host .254)") String subnet;
     @Option(names = "--pcap", description = "write every frame to this pcap file") Path pcap;
+    @Option(names = "--mtu", description = "the guest link's MTU (also set on the tap). Default: 1500") int mtu = 1500;
     @Option(names = "--expose", description = "forward host 127.0.0.1:HOSTPORT to guest port: HOSTPORT:GUESTPORT[/udp]; repeatable") java.util.List<String> expose = new java.util.ArrayList<>();
 
     @Override public Integer call() throws Exception {
         if ((tap == null) == (listenQemu == null)) throw new IllegalArgumentException("give one of --tap NAME or --listen-qemu unix:PATH");
         VpnKit.Options o = VpnKit.Options.defaults().withLog(s -> System.err.println("vpnkit: " + s));
         if (pcap != null) o = o.withPcap(pcap);
-        if (subnet != null) {
-            String base = subnet.substring(0, subnet.lastIndexOf('.') + 1);
-            o = new VpnKit.Options(subnet, base + "1", base + "2", base + "254", o.domain(), o.pcap(), o.log());
-        }
+        if (subnet != null) o = o.withSubnet(subnet);
+        o = o.withMtu(mtu);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
         if (tap != null) {
             FrameLink link = TapLink.open(tap);
             if (netns != null) {
                 run("ip", "link", "set", tap, "netns", netns);
-                run("ip", "netns", "exec", netns, "ip", "link", "set", tap, "up");
+                run("ip", "netns", "exec", netns, "ip", "link", "set", tap, "mtu", Integer.toString(mtu), "up");
             } else {
-                run("ip", "link", "set", tap, "up");
+                run("ip", "link", "set", tap, "mtu", Integer.toString(mtu), "up");
             }
             try (VpnKit vk = VpnKit.start(link, o)) {
                 exposeAll(vk);

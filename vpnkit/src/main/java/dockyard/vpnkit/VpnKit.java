@@ -23,19 +23,34 @@ public final class VpnKit implements AutoCloseable {
    * @param hostAlias the address whose connections reach the host's 127.0.0.1 (.254)
    * @param domain    names answered locally: host.DOMAIN, gateway.DOMAIN
    * @param pcap      write every frame here (pcap format), or null
+   * @param mtu       the guest link's MTU (1500 by default, as VPNKit)
    */
   public record Options(String subnet, String gateway, String guest, String hostAlias, String domain, Path pcap,
-                        Consumer<String> log) {
+                        Consumer<String> log, int mtu) {
+    public Options {
+      if (mtu < 576 || mtu > 65520) throw new IllegalArgumentException("MTU must be 576..65520, got " + mtu);
+    }
+
     public static Options defaults() {
-      return new Options("192.168.65.0/24", "192.168.65.1", "192.168.65.2", "192.168.65.254", "dockyard.internal", null, s -> {});
+      return new Options("192.168.65.0/24", "192.168.65.1", "192.168.65.2", "192.168.65.254", "dockyard.internal", null, s -> {}, 1500);
     }
 
     public Options withPcap(Path p) {
-      return new Options(subnet, gateway, guest, hostAlias, domain, p, log);
+      return new Options(subnet, gateway, guest, hostAlias, domain, p, log, mtu);
     }
 
     public Options withLog(Consumer<String> l) {
-      return new Options(subnet, gateway, guest, hostAlias, domain, pcap, l);
+      return new Options(subnet, gateway, guest, hostAlias, domain, pcap, l, mtu);
+    }
+
+    /** The guest link's MTU, offered by DHCP (option 26); larger frames mean fewer of them per byte. */
+    public Options withMtu(int m) {
+      return new Options(subnet, gateway, guest, hostAlias, domain, pcap, log, m);
+    }
+
+    public Options withSubnet(String cidr) {
+      String base = cidr.substring(0, cidr.lastIndexOf('.') + 1);
+      return new Options(cidr, base + "1", base + "2", base + "254", domain, pcap, log, mtu);
     }
   }
 

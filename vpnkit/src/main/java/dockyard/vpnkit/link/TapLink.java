@@ -18,6 +18,7 @@ public final class TapLink implements FrameLink {
   private final String name;
   private final Arena arena = Arena.ofShared();
   private final MemorySegment txErrno = Syscalls.errnoState(arena);
+  private final MemorySegment txBuf = arena.allocate(65536 + 14); // reused: send() is serialised
   private volatile boolean closed;
 
   private TapLink(int fd, String name) {
@@ -47,9 +48,9 @@ public final class TapLink implements FrameLink {
 
   @Override
   public synchronized void send(byte[] frame) throws IOException {
-    MemorySegment buf = arena.allocate(frame.length);
-    MemorySegment.copy(frame, 0, buf, ValueLayout.JAVA_BYTE, 0, frame.length);
-    long n = Syscalls.write(txErrno, fd, buf);
+    if (frame.length > txBuf.byteSize()) throw new IOException("tap " + name + ": frame of " + frame.length + " bytes is too big");
+    MemorySegment.copy(frame, 0, txBuf, ValueLayout.JAVA_BYTE, 0, frame.length);
+    long n = Syscalls.write(txErrno, fd, txBuf.asSlice(0, frame.length));
     if (n < 0 && !closed) throw new IOException("tap " + name + ": write failed, errno " + (-n));
   }
 

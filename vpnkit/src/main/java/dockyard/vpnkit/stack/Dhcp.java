@@ -69,7 +69,7 @@ final class Dhcp {
       option(o, 3, ip(stack.gateway));
       option(o, 6, ip(stack.gateway));
       option(o, 15, stack.options.domain().getBytes(StandardCharsets.US_ASCII));
-      option(o, 26, new byte[] {(byte) (Stack.MTU >> 8), (byte) Stack.MTU});
+      option(o, 26, new byte[] {(byte) (stack.mtu >> 8), (byte) stack.mtu});
       if (type != INFORM) {
         option(o, 51, int32(LEASE_SECONDS));
         option(o, 58, int32(LEASE_SECONDS / 2));

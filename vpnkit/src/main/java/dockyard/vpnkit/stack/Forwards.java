@@ -65,7 +65,7 @@ final class Forwards implements AutoCloseable {
               b.clear();
               d.receive(b);
               b.flip();
-              byte[] data = new byte[Math.min(b.remaining(), Stack.MTU - 28)];
+              byte[] data = new byte[Math.min(b.remaining(), stack.mtu - 28)];
               b.get(data);
               stack.udp.send(stack.gateway, port, stack.guest, guestPort, data);
             }

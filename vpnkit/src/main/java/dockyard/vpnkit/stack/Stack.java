@@ -22,12 +22,11 @@ public final class Stack implements AutoCloseable {
   static final int ETH_IP = 0x0800, ETH_ARP = 0x0806;
   static final int PROTO_ICMP = 1, PROTO_TCP = 6, PROTO_UDP = 17;
   static final byte[] MAC = {0x02, 0x50, 0x00, 0x00, 0x00, 0x01};
-  static final int MTU = 1500;
 
   final FrameLink link;
   final VpnKit.Options options;
   final Consumer<String> log;
-  final int gateway, guest, hostAlias, netmask, network;
+  final int gateway, guest, hostAlias, netmask, network, mtu;
   final Udp udp;
   final Tcp tcp;
   final Forwards forwards;
@@ -49,6 +48,7 @@ public final class Stack implements AutoCloseable {
     this.gateway = Bytes.ip(o.gateway());
     this.guest = Bytes.ip(o.guest());
     this.hostAlias = Bytes.ip(o.hostAlias());
+    this.mtu = o.mtu();
     for (int a : new int[] {gateway, guest, hostAlias}) {
       if ((a & netmask) != network) throw new IllegalArgumentException(Bytes.ipString(a) + " is not in " + o.subnet());
     }
@@ -158,19 +158,18 @@ public final class Stack implements AutoCloseable {
     int flagsFrag = Bytes.u16(f, 20);
     boolean more = (flagsFrag & 0x2000) != 0;
     int offset = (flagsFrag & 0x1fff) * 8;
-    byte[] payload;
-    int payloadLen = total - ihl;
+    byte[] payload = f;
+    int payloadOff = 14 + ihl, payloadLen = total - ihl; // in place: no copy for the common, unfragmented case
     if (more || offset != 0) {
       payload = reassemble(f, ihl, total, src, proto, more, offset);
       if (payload == null) return;
+      payloadOff = 0;
       payloadLen = payload.length;
-    } else {
-      payload = java.util.Arrays.copyOfRange(f, 14 + ihl, 14 + total);
     }
     switch (proto) {
-      case PROTO_ICMP -> icmp(src, dst, payload, payloadLen);
-      case PROTO_UDP -> udp.receive(src, dst, payload, payloadLen);
-      case PROTO_TCP -> tcp.receive(src, dst, payload, payloadLen);
+      case PROTO_ICMP -> icmp(src, dst, java.util.Arrays.copyOfRange(payload, payloadOff, payloadOff + payloadLen), payloadLen);
+      case PROTO_UDP -> udp.receive(src, dst, java.util.Arrays.copyOfRange(payload, payloadOff, payloadOff + payloadLen), payloadLen);
+      case PROTO_TCP -> tcp.receive(src, dst, payload, payloadOff, payloadLen);
       default -> { }
     }
   }

@@ -34,42 +34,43 @@ final class Tcp implements AutoCloseable {
     return Bytes.ipString(guestIp) + ":" + guestPort + "-" + Bytes.ipString(remoteIp) + ":" + remotePort;
   }
 
-  void receive(int src, int dst, byte[] p, int len) {
+  /** The TCP segment at {@code p[at..at+len)} (inside the received frame). */
+  void receive(int src, int dst, byte[] p, int at, int len) {
     if (len < 20) {
       stack.dropped++;
       return;
     }
-    int off = ((p[12] >> 4) & 0x0f) * 4;
+    int off = ((p[at + 12] >> 4) & 0x0f) * 4;
     if (off < 20 || off > len) {
       stack.dropped++;
       return;
     }
-    if (Bytes.transportChecksum(src, dst, Stack.PROTO_TCP, p, 0, len) != 0) {
+    if (Bytes.transportChecksum(src, dst, Stack.PROTO_TCP, p, at, len) != 0) {
       stack.dropped++; // bad checksum
       return;
     }
-    int sport = Bytes.u16(p, 0), dport = Bytes.u16(p, 2);
-    int seq = Bytes.i32(p, 4), ack = Bytes.i32(p, 8);
-    int flags = p[13] & 0x3f, window = Bytes.u16(p, 14);
+    int sport = Bytes.u16(p, at), dport = Bytes.u16(p, at + 2);
+    int seq = Bytes.i32(p, at + 4), ack = Bytes.i32(p, at + 8);
+    int flags = p[at + 13] & 0x3f, window = Bytes.u16(p, at + 14);
     int mss = -1, wscale = -1;
     for (int i = 20; i < off; ) {
-      int kind = p[i] & 0xff;
+      int kind = p[at + i] & 0xff;
       if (kind == 0) break;
       if (kind == 1) {
         i++;
         continue;
       }
       if (i + 1 >= off) break;
-      int l = p[i + 1] & 0xff;
+      int l = p[at + i + 1] & 0xff;
       if (l < 2 || i + l > off) break;
-      if (kind == 2 && l == 4) mss = Bytes.u16(p, i + 2);
-      if (kind == 3 && l == 3) wscale = p[i + 2] & 0xff;
+      if (kind == 2 && l == 4) mss = Bytes.u16(p, at + i + 2);
+      if (kind == 3 && l == 3) wscale = p[at + i + 2] & 0xff;
       i += l;
     }
     String key = key(src, sport, dst, dport);
     TcpConnection c = connections.get(key);
     if (c != null) {
-      c.receive(seq, ack, flags, window, p, off, len - off, mss, wscale);
+      c.receive(seq, ack, flags, window, p, at + off, len - off, mss, wscale);
       return;
     }
     if ((flags & TcpConnection.RST) != 0) return;

@@ -20,12 +20,13 @@ final class TcpConnection {
   enum State { SYN_SENT, SYN_RCVD, ESTABLISHED, CLOSE_WAIT, LAST_ACK, FIN_WAIT_1, FIN_WAIT_2, CLOSING, TIME_WAIT, CLOSED }
 
   static final int FIN = 1, SYN = 2, RST = 4, PSH = 8, ACK = 16;
-  static final int RECV_BUF = 512 << 10, SEND_BUF = 512 << 10, OUR_WSCALE = 7, OUR_MSS = Stack.MTU - 40;
+  static final int RECV_BUF = 512 << 10, SEND_BUF = 512 << 10, OUR_WSCALE = 7;
   static final long RTO_MIN = TimeUnit.MILLISECONDS.toNanos(200), RTO_MAX = TimeUnit.SECONDS.toNanos(60);
 
   final Tcp tcp;
   final Stack stack;
   final int guestIp, guestPort, remoteIp, remotePort;
+  private final int ourMss; // the link MTU less the IPv4 and TCP headers
   SocketChannel socket;
   State state;
 
@@ -35,6 +36,7 @@ final class TcpConnection {
   private int queuedToHost;
   private boolean guestFin;
   private int lastAdvertised;
+  private int lastAcked; // rcvNxt as last acknowledged: ACKs go out every second segment (RFC 1122's delayed ACK)
 
   // send side (host -> guest)
   final int iss;
@@ -58,6 +60,7 @@ final class TcpConnection {
     this.remoteIp = remoteIp;
     this.remotePort = remotePort;
     this.iss = iss;
+    this.ourMss = Math.min(stack.mtu - 40, 65495);
     this.sndUna = iss;
     this.sndNxt = iss;
   }
@@ -79,6 +82,7 @@ final class TcpConnection {
     Bytes.put16(p, 2, guestPort);
     Bytes.put32(p, 4, seq);
     Bytes.put32(p, 8, (flags & ACK) != 0 ? rcvNxt : 0);
+    if ((flags & ACK) != 0) lastAcked = rcvNxt;
     p[12] = (byte) (((20 + optLen) / 4) << 4);
     p[13] = (byte) flags;
     int win = window();
@@ -86,7 +90,7 @@ final class TcpConnection {
     int field = (flags & SYN) != 0 ? Math.min(win, 65535) : Math.min(win >> (wscaleOk ? OUR_WSCALE : 0), 65535);
     Bytes.put16(p, 14, field);
     if (synOptions) {
-      p[20] = 2; p[21] = 4; Bytes.put16(p, 22, OUR_MSS);
+      p[20] = 2; p[21] = 4; Bytes.put16(p, 22, ourMss);
       p[24] = 1; p[25] = 3; p[26] = 3; p[27] = OUR_WSCALE; // NOP, window scale
     }
     if (len > 0) System.arraycopy(data, off, p, 20 + optLen, len);
@@ -100,6 +104,16 @@ final class TcpConnection {
 
   private void ack() {
     segment(ACK, sndNxt, null, 0, 0, false);
+  }
+
+  /** In-order data: acknowledged every second full segment, at once on PSH/FIN, else within a tick. */
+  private void ackData(int flags) {
+    if ((flags & (PSH | FIN)) != 0 || rcvNxt - lastAcked >= 2 * ourMss || window() < 4 * ourMss) ack();
+  }
+
+  /** Called from the timer: nothing acknowledged for a while. */
+  private void ackPending() {
+    if (rcvNxt != lastAcked && state != State.CLOSED && state != State.SYN_RCVD && state != State.SYN_SENT) ack();
   }
 
   void sendSynAck() {
@@ -118,7 +132,7 @@ final class TcpConnection {
 
   /** Sends what the guest's window allows of the data not yet sent, then FIN once the host is done. */
   private void pushData() {
-    int mss = Math.min(guestMss, OUR_MSS);
+    int mss = Math.min(guestMss, ourMss);
     while (true) {
       int inFlight = sndNxt - sndUna - (finSent ? 1 : 0);
       int unsent = sendLen - inFlight;
@@ -263,14 +277,14 @@ final class TcpConnection {
         default -> { }
       }
     }
-    ack();
+    ackData(flags);
     if (state == State.TIME_WAIT) close(true);
   }
 
   private void retransmit() {
     int inFlight = sndNxt - sndUna - (finSent ? 1 : 0);
     if (inFlight > 0) {
-      int n = Math.min(Math.min(inFlight, Math.min(guestMss, OUR_MSS)), sendLen);
+      int n = Math.min(Math.min(inFlight, Math.min(guestMss, ourMss)), sendLen);
       segment(ACK | PSH, sndUna, copyOut(0, n), 0, n, false);
     } else if (finSent && sndUna != sndNxt) {
       segment(FIN | ACK, sndNxt - 1, null, 0, 0, false);
@@ -281,6 +295,7 @@ final class TcpConnection {
   /** Called every 100 ms: retransmission and zero-window probes. */
   synchronized void tick(long now) {
     if (state == State.CLOSED) return;
+    ackPending();
     if (now - lastSend < rto) return;
     switch (state) {
       case SYN_RCVD -> sendSynAck();
@@ -362,7 +377,7 @@ final class TcpConnection {
           int before = window();
           queuedToHost -= d.length;
           // a window that reopens from nearly shut is announced at once, or the guest waits for its probe
-          if (state != State.CLOSED && before < 2 * OUR_MSS && window() >= 2 * OUR_MSS) ack();
+          if (state != State.CLOSED && before < 2 * ourMss && window() >= 2 * ourMss) ack();
         }
       }
     } catch (IOException | InterruptedException e) {

@@ -48,7 +48,7 @@ final class Udp implements AutoCloseable {
             b.flip();
             lastUsed = System.nanoTime();
             in += b.remaining();
-            byte[] data = new byte[Math.min(b.remaining(), Stack.MTU - 28)]; // no fragmentation: cut to the MTU
+            byte[] data = new byte[Math.min(b.remaining(), stack.mtu - 28)]; // no fragmentation: cut to the MTU
             b.get(data);
             send(dst, dstPort, stack.guest, guestPort, data);
           }

@@ -149,6 +149,21 @@ class RobustnessTest {
   }
 
   @Test
+  void pcapFilesAreReadByTcpdump(@org.junit.jupiter.api.io.TempDir java.nio.file.Path tmp) throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isExecutable(java.nio.file.Path.of("/usr/bin/tcpdump")), "tcpdump is not installed");
+    java.nio.file.Path file = tmp.resolve("cap.pcap");
+    MemoryLink l = new MemoryLink();
+    try (Stack s = Stack.start(l, VpnKit.Options.defaults().withPcap(file))) {
+      l.inject(Frames.ping(Frames.GATEWAY, 11));
+      for (int i = 0; i < 20 && !l.sent.stream().anyMatch(f -> Frames.isEchoReply(f, 11)); i++) Thread.sleep(50);
+    }
+    Process p = new ProcessBuilder("tcpdump", "-n", "-r", file.toString()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), out);
+    assertTrue(out.contains("192.168.65.2 > 192.168.65.1: ICMP echo request") && out.contains("192.168.65.1 > 192.168.65.2: ICMP echo reply"), out);
+  }
+
+  @Test
   void dhcpDiscoverGetsAnOfferOfTheGuestAddress() throws Exception {
     byte[] m = new byte[300];
     m[0] = 1; m[1] = 1; m[2] = 6;
