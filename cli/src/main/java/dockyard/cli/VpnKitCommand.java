@@ -14,8 +14,73 @@ import java.util.concurrent.CountDownLatch;
 
 /** {@code dockyard vpnkit --tap NAME [--netns NS] | --listen-qemu unix:PATH}: serve a guest network until interrupted. */
 @Command(name = "vpnkit", mixinStandardHelpOptions = true,
-        description = "A user-space network (VPNKit): a guest's Ethernet frames to host sockets, with DHCP, DNS and port forwarding.")
+        description = "A user-space network (VPNKit): a guest's Ethernet frames to host sockets, with DHCP, DNS and port forwarding.",
+        subcommands = {VpnKitCommand.Expose.class, VpnKitCommand.Unexpose.class, VpnKitCommand.Ports.class, VpnKitCommand.Flows.class})
 final class VpnKitCommand implements Callable<Integer> {
+    @Option(names = "--control", description = "control socket (HTTP/JSON). Default: $XDG_RUNTIME_DIR/dockyard/vpnkit.sock, or /run/dockyard/vpnkit.sock")
+    Path control;
+
+    Path controlSocket() {
+        if (control != null) return control;
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        return xdg != null && !xdg.isEmpty() ? Path.of(xdg, "dockyard", "vpnkit.sock") : Path.of("/run/dockyard/vpnkit.sock");
+    }
+
+    @Command(name = "expose", mixinStandardHelpOptions = true, description = "Forward host HOSTIP:HOSTPORT (tcp or udp) to the guest's port.")
+    static final class Expose implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand VpnKitCommand parent;
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "HOSTPORT", description = "host port (0 picks one)") int hostPort;
+        @picocli.CommandLine.Parameters(index = "1", paramLabel = "GUESTPORT") int guestPort;
+        @Option(names = "--udp") boolean udp;
+        @Option(names = "--host-ip", description = "Default: 127.0.0.1") String hostIp = "127.0.0.1";
+
+        @Override public Integer call() throws Exception {
+            String json = "{\"proto\":\"" + (udp ? "udp" : "tcp") + "\",\"hostIP\":\"" + hostIp + "\",\"hostPort\":" + hostPort + ",\"guestPort\":" + guestPort + "}";
+            return print(dockyard.vpnkit.control.ControlServer.request(parent.controlSocket(), "POST", "/forwards", json));
+        }
+    }
+
+    @Command(name = "unexpose", mixinStandardHelpOptions = true, description = "Stop forwarding a host port.")
+    static final class Unexpose implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand VpnKitCommand parent;
+        @picocli.CommandLine.Parameters(index = "0", paramLabel = "HOSTPORT") int hostPort;
+        @Option(names = "--udp") boolean udp;
+        @Option(names = "--host-ip", description = "Default: 127.0.0.1") String hostIp = "127.0.0.1";
+
+        @Override public Integer call() throws Exception {
+            return print(dockyard.vpnkit.control.ControlServer.request(parent.controlSocket(), "DELETE",
+                    "/forwards?proto=" + (udp ? "udp" : "tcp") + "&hostIP=" + hostIp + "&hostPort=" + hostPort, null));
+        }
+    }
+
+    @Command(name = "ports", mixinStandardHelpOptions = true, description = "List forwarded ports (JSON).")
+    static final class Ports implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand VpnKitCommand parent;
+
+        @Override public Integer call() throws Exception {
+            return print(dockyard.vpnkit.control.ControlServer.request(parent.controlSocket(), "GET", "/forwards", null));
+        }
+    }
+
+    @Command(name = "flows", mixinStandardHelpOptions = true, description = "List the guest's connections with bytes and state (JSON).")
+    static final class Flows implements Callable<Integer> {
+        @picocli.CommandLine.ParentCommand VpnKitCommand parent;
+
+        @Override public Integer call() throws Exception {
+            return print(dockyard.vpnkit.control.ControlServer.request(parent.controlSocket(), "GET", "/flows", null));
+        }
+    }
+
+    static int print(String[] statusAndBody) {
+        int status = Integer.parseInt(statusAndBody[0]);
+        if (status >= 400) {
+            System.err.println("dockyard: vpnkit: " + statusAndBody[1]);
+            return 1;
+        }
+        if (!statusAndBody[1].isEmpty()) System.out.println(statusAndBody[1]);
+        return 0;
+    }
+
     @Option(names = "--tap", description = "tap device to create and serve (needs root or CAP_NET_ADMIN)") String tap;
     @Option(names = "--netns", description = "move the tap into this network namespace (ip netns) and bring it up there") String netns;
     @Option(names = "--listen-qemu", description = "unix:PATH: accept qemu's stream netdev (-netdev stream,addr.type=unix,addr.path=PATH), one guest at a time") String listenQemu;
@@ -40,7 +105,7 @@ final class VpnKitCommand implements Callable<Integer> {
             } else {
                 run("ip", "link", "set", tap, "mtu", Integer.toString(mtu), "up");
             }
-            try (VpnKit vk = VpnKit.start(link, o)) {
+            try (VpnKit vk = VpnKit.start(link, o); var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
                 exposeAll(vk);
                 System.err.println("vpnkit: serving tap " + tap + (netns != null ? " in netns " + netns : "") + "; guest " + o.guest()
                         + ", gateway/DNS " + o.gateway() + ", host " + o.hostAlias());
@@ -56,7 +121,7 @@ final class VpnKitCommand implements Callable<Integer> {
             System.err.println("vpnkit: waiting for qemu on " + path);
             while (stop.getCount() > 0) {
                 var c = server.accept();
-                try (VpnKit vk = VpnKit.start(StreamLink.of(c, path), o)) {
+                try (VpnKit vk = VpnKit.start(StreamLink.of(c, path), o); var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
                     exposeAll(vk);
                     StreamLink.awaitClosed(c);
                 }
