@@ -115,17 +115,16 @@ final class VpnKitCommand implements Callable<Integer> {
         }
         if (!listenQemu.startsWith("unix:")) throw new IllegalArgumentException("--listen-qemu must be unix:PATH");
         Path path = Path.of(listenQemu.substring(5));
-        java.nio.file.Files.deleteIfExists(path);
-        try (var server = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
-            server.bind(java.net.UnixDomainSocketAddress.of(path));
-            System.err.println("vpnkit: waiting for qemu on " + path);
-            while (stop.getCount() > 0) {
-                var c = server.accept();
-                try (VpnKit vk = VpnKit.start(StreamLink.of(c, path), o); var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
+        VpnKit.Options opts = o;
+        try (var listener = dockyard.vpnkit.link.QemuListener.listen(path)) {
+            System.err.println("vpnkit: waiting for qemu on " + path + " (-netdev stream,id=n0,server=off,addr.type=unix,addr.path=" + path + ")");
+            Thread.ofVirtual().start(() -> listener.serve((link, channel) -> {
+                try (VpnKit vk = VpnKit.start(link, opts); var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
                     exposeAll(vk);
-                    StreamLink.awaitClosed(c);
+                    StreamLink.awaitClosed(channel);
                 }
-            }
+            }, opts.log()));
+            stop.await();
         }
         return 0;
     }
