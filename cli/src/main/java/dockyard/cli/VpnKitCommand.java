@@ -83,6 +83,7 @@ final class VpnKitCommand implements Callable<Integer> {
 
     @Option(names = "--tap", description = "tap device to create and serve (needs root or CAP_NET_ADMIN)") String tap;
     @Option(names = "--netns", description = "move the tap into this network namespace (ip netns) and bring it up there") String netns;
+    @Option(names = "--listen-dgram", description = "PATH: a unix datagram socket, one frame per datagram (vfkit, gvisor-tap-vsock style)") Path listenDgram;
     @Option(names = "--listen-qemu", description = "unix:PATH: accept qemu's stream netdev (-netdev stream,addr.type=unix,addr.path=PATH), one guest at a time") String listenQemu;
     @Option(names = "--subnet", description = "guest network. Default: 192.168.65.0/24 (gateway .1, guest .2, host .254)") String subnet;
     @Option(names = "--pcap", description = "write every frame to this pcap file") Path pcap;
@@ -90,13 +91,23 @@ final class VpnKitCommand implements Callable<Integer> {
     @Option(names = "--expose", description = "forward host 127.0.0.1:HOSTPORT to guest port: HOSTPORT:GUESTPORT[/udp]; repeatable") java.util.List<String> expose = new java.util.ArrayList<>();
 
     @Override public Integer call() throws Exception {
-        if ((tap == null) == (listenQemu == null)) throw new IllegalArgumentException("give one of --tap NAME or --listen-qemu unix:PATH");
+        int given = (tap != null ? 1 : 0) + (listenQemu != null ? 1 : 0) + (listenDgram != null ? 1 : 0);
+        if (given != 1) throw new IllegalArgumentException("give one of --tap NAME, --listen-qemu unix:PATH or --listen-dgram PATH");
         VpnKit.Options o = VpnKit.Options.defaults().withLog(s -> System.err.println("vpnkit: " + s));
         if (pcap != null) o = o.withPcap(pcap);
         if (subnet != null) o = o.withSubnet(subnet);
         o = o.withMtu(mtu);
         CountDownLatch stop = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        if (listenDgram != null) {
+            try (VpnKit vk = VpnKit.start(dockyard.vpnkit.link.DatagramLink.bind(listenDgram), o);
+                 var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
+                exposeAll(vk);
+                System.err.println("vpnkit: serving datagrams on " + listenDgram);
+                stop.await();
+            }
+            return 0;
+        }
         if (tap != null) {
             FrameLink link = TapLink.open(tap);
             if (netns != null) {

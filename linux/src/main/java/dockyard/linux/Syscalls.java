@@ -41,7 +41,72 @@ public final class Syscalls {
   private static final MethodHandle READ = bind("read", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
   private static final MethodHandle WRITE = bind("write", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_LONG));
 
+  private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+  private static final MethodHandle BIND = bind("bind", FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+  private static final MethodHandle SENDTO = bind("sendto", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+      ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
+  private static final MethodHandle RECVFROM = bind("recvfrom", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+      ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
+  public static final int AF_UNIX = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 02000000;
+  /** sizeof(struct sockaddr_un): a 2-byte family and 108 bytes of path. */
+  public static final int SOCKADDR_UN = 110;
+
   private Syscalls() {}
+
+  public static int socket(int domain, int type, int protocol) throws LinuxException {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CAPTURE);
+      int fd = (int) SOCKET.invokeExact(st, domain, type, protocol);
+      if (fd < 0) throw new LinuxException("socket", errno(st));
+      return fd;
+    } catch (LinuxException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** A struct sockaddr_un for {@code path} in {@code arena}. */
+  public static MemorySegment unixAddress(Arena arena, String path) {
+    byte[] p = path.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (p.length >= 108) throw new IllegalArgumentException("unix socket path too long (107 bytes at most): " + path);
+    MemorySegment sa = arena.allocate(SOCKADDR_UN, 2);
+    sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_UNIX);
+    MemorySegment.copy(p, 0, sa, ValueLayout.JAVA_BYTE, 2, p.length);
+    return sa;
+  }
+
+  public static void bind(int fd, MemorySegment address, String what) throws LinuxException {
+    try (Arena a = Arena.ofConfined()) {
+      MemorySegment st = a.allocate(CAPTURE);
+      int rc = (int) BIND.invokeExact(st, fd, address, (int) address.byteSize());
+      if (rc < 0) throw new LinuxException("bind " + what, errno(st));
+    } catch (LinuxException e) {
+      throw e;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** sendto(2); returns bytes sent or -errno. */
+  public static long sendto(MemorySegment state, int fd, MemorySegment buf, MemorySegment address, int addressLength) {
+    try {
+      long n = (long) SENDTO.invokeExact(state, fd, buf, buf.byteSize(), 0, address, addressLength);
+      return n < 0 ? -errno(state) : n;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
+
+  /** recvfrom(2); the sender's address lands in {@code address} with its length in {@code addressLength} (an int, in/out). */
+  public static long recvfrom(MemorySegment state, int fd, MemorySegment buf, MemorySegment address, MemorySegment addressLength) {
+    try {
+      long n = (long) RECVFROM.invokeExact(state, fd, buf, buf.byteSize(), 0, address, addressLength);
+      return n < 0 ? -errno(state) : n;
+    } catch (Throwable t) {
+      throw new IllegalStateException(t);
+    }
+  }
 
   private static MethodHandle bind(String name, FunctionDescriptor fd, Linker.Option... more) {
     Linker.Option[] opts = new Linker.Option[more.length + 1];

@@ -18,15 +18,16 @@ public interface FrameLink extends AutoCloseable {
   @Override
   void close() throws IOException;
 
-  /** "vpnkit:PATH" or "stream:PATH" (qemu stream protocol on a unix socket), "tap:NAME". */
+  /** "vpnkit:PATH" or "stream:PATH" (qemu stream protocol on a unix socket), "tap:NAME", "dgram:PATH" (bind a datagram socket). */
   static FrameLink open(String spec) throws IOException {
     int colon = spec.indexOf(':');
-    if (colon < 0) throw new IOException("network \"" + spec + "\": want vpnkit:PATH, stream:PATH or tap:NAME");
+    if (colon < 0) throw new IOException("network \"" + spec + "\": want vpnkit:PATH, stream:PATH, tap:NAME or dgram:PATH");
     String kind = spec.substring(0, colon), arg = spec.substring(colon + 1);
     return switch (kind) {
       case "vpnkit", "stream" -> StreamLink.connect(java.nio.file.Path.of(arg));
       case "tap" -> TapLink.open(arg);
-      default -> throw new IOException("network \"" + spec + "\": unknown kind \"" + kind + "\" (vpnkit, stream or tap)");
+      case "dgram" -> DatagramLink.bind(java.nio.file.Path.of(arg));
+      default -> throw new IOException("network \"" + spec + "\": unknown kind \"" + kind + "\" (vpnkit, stream, tap or dgram)");
     };
   }
 }
