@@ -53,6 +53,7 @@ final class Tcp implements AutoCloseable {
     int seq = Bytes.i32(p, at + 4), ack = Bytes.i32(p, at + 8);
     int flags = p[at + 13] & 0x3f, window = Bytes.u16(p, at + 14);
     int mss = -1, wscale = -1;
+    boolean sack = false;
     for (int i = 20; i < off; ) {
       int kind = p[at + i] & 0xff;
       if (kind == 0) break;
@@ -65,12 +66,13 @@ final class Tcp implements AutoCloseable {
       if (l < 2 || i + l > off) break;
       if (kind == 2 && l == 4) mss = Bytes.u16(p, at + i + 2);
       if (kind == 3 && l == 3) wscale = p[at + i + 2] & 0xff;
+      if (kind == 4 && l == 2) sack = true;
       i += l;
     }
     String key = key(src, sport, dst, dport);
     TcpConnection c = connections.get(key);
     if (c != null) {
-      c.receive(seq, ack, flags, window, p, at + off, len - off, mss, wscale);
+      c.receive(seq, ack, flags, window, p, at + off, len - off, mss, wscale, sack);
       return;
     }
     if ((flags & TcpConnection.RST) != 0) return;
@@ -82,6 +84,7 @@ final class Tcp implements AutoCloseable {
     }
     if (src != stack.guest || connections.size() + connecting.size() >= MAX_CONNECTIONS || !connecting.add(key)) return;
     int fmss = mss, fws = wscale;
+    boolean fsack = sack;
     Thread.ofVirtual().name("tcp-connect " + key).start(() -> {
       try {
         SocketChannel s = SocketChannel.open();
@@ -96,7 +99,7 @@ final class Tcp implements AutoCloseable {
         TcpConnection conn = new TcpConnection(this, src, sport, dst, dport, random.nextInt());
         conn.socket = s;
         synchronized (conn) {
-          conn.passiveOpen(seq, window, fmss, fws);
+          conn.passiveOpen(seq, window, fmss, fws, fsack);
           connections.put(key, conn);
           conn.sendSynAck();
         }

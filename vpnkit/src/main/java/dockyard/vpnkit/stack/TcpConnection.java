@@ -37,6 +37,11 @@ final class TcpConnection {
   private boolean guestFin;
   private int lastAdvertised;
   private int lastAcked; // rcvNxt as last acknowledged: ACKs go out every second segment (RFC 1122's delayed ACK)
+  // segments past a hole, kept (within the window) so the guest retransmits only the hole (SACK, RFC 2018)
+  private final java.util.TreeMap<Long, byte[]> outOfOrder = new java.util.TreeMap<>(); // by stream offset
+  private long rcvOffset; // the stream offset of rcvNxt (bytes delivered in order so far)
+  private int outOfOrderBytes;
+  private boolean sackOk;
 
   // send side (host -> guest)
   final int iss;
@@ -76,7 +81,8 @@ final class TcpConnection {
   // ------------------------------------------------------------------ segments out
 
   private void segment(int flags, int seq, byte[] data, int off, int len, boolean synOptions) {
-    int optLen = synOptions ? 8 : 0;
+    int[] sack = !synOptions && sackOk && (flags & ACK) != 0 && !outOfOrder.isEmpty() ? sackBlocks() : null;
+    int optLen = synOptions ? 12 : sack != null ? 4 + sack.length * 4 : 0;
     byte[] p = new byte[20 + optLen + len];
     Bytes.put16(p, 0, remotePort);
     Bytes.put16(p, 2, guestPort);
@@ -92,6 +98,10 @@ final class TcpConnection {
     if (synOptions) {
       p[20] = 2; p[21] = 4; Bytes.put16(p, 22, ourMss);
       p[24] = 1; p[25] = 3; p[26] = 3; p[27] = OUR_WSCALE; // NOP, window scale
+      p[28] = 1; p[29] = 1; p[30] = 4; p[31] = 2; // NOP, NOP, SACK permitted
+    } else if (sack != null) {
+      p[20] = 1; p[21] = 1; p[22] = 5; p[23] = (byte) (2 + sack.length * 4);
+      for (int i = 0; i < sack.length; i++) Bytes.put32(p, 24 + 4 * i, sack[i]);
     }
     if (len > 0) System.arraycopy(data, off, p, 20 + optLen, len);
     Bytes.put16(p, 16, Bytes.transportChecksum(remoteIp, guestIp, Stack.PROTO_TCP, p, 0, p.length));
@@ -99,11 +109,28 @@ final class TcpConnection {
   }
 
   private int window() {
-    return Math.max(0, RECV_BUF - queuedToHost);
+    return Math.max(0, RECV_BUF - queuedToHost - outOfOrderBytes);
   }
 
   private void ack() {
     segment(ACK, sndNxt, null, 0, 0, false);
+  }
+
+  /** Up to three SACK blocks (left, right edges) of the out-of-order data, merged where contiguous. */
+  private int[] sackBlocks() {
+    java.util.List<int[]> blocks = new java.util.ArrayList<>();
+    for (var e : outOfOrder.entrySet()) {
+      int l = rcvNxt + (int) (e.getKey() - rcvOffset), r = l + e.getValue().length;
+      if (!blocks.isEmpty() && blocks.getLast()[1] == l) blocks.getLast()[1] = r;
+      else blocks.add(new int[] {l, r});
+    }
+    int n = Math.min(3, blocks.size());
+    int[] out = new int[n * 2];
+    for (int i = 0; i < n; i++) {
+      out[2 * i] = blocks.get(i)[0];
+      out[2 * i + 1] = blocks.get(i)[1];
+    }
+    return out;
   }
 
   /** In-order data: acknowledged every second full segment, at once on PSH/FIN, else within a tick. */
@@ -167,7 +194,8 @@ final class TcpConnection {
   // ------------------------------------------------------------------ segments in
 
   /** A segment from the guest for this connection. */
-  synchronized void receive(int seq, int ackNo, int flags, int window, byte[] p, int dataOff, int len, int optMss, int optWscale) {
+  synchronized void receive(int seq, int ackNo, int flags, int window, byte[] p, int dataOff, int len, int optMss, int optWscale,
+                            boolean optSack) {
     if ((flags & RST) != 0) {
       // accept a reset in the window only (RFC 5961's simple check), then drop everything
       if (state == State.SYN_SENT ? ackNo == iss + 1 : seq - rcvNxt >= 0 && seq - rcvNxt <= RECV_BUF) close(false);
@@ -178,7 +206,7 @@ final class TcpConnection {
         if ((flags & (SYN | ACK)) == (SYN | ACK) && ackNo == iss + 1) {
           rcvNxt = seq + 1;
           sndUna = sndNxt = iss + 1;
-          options(optMss, optWscale);
+          options(optMss, optWscale, optSack);
           sndWnd = (long) window << (wscaleOk ? guestWscale : 0);
           state = State.ESTABLISHED;
           ack();
@@ -206,7 +234,8 @@ final class TcpConnection {
     if (len > 0 || (flags & FIN) != 0) onData(seq, p, dataOff, len, flags);
   }
 
-  private void options(int optMss, int optWscale) {
+  private void options(int optMss, int optWscale, boolean sackPermitted) {
+    sackOk = sackPermitted;
     if (optMss > 0) guestMss = optMss;
     if (optWscale >= 0) {
       wscaleOk = true;
@@ -214,9 +243,9 @@ final class TcpConnection {
     }
   }
 
-  void passiveOpen(int seq, int window, int optMss, int optWscale) {
+  void passiveOpen(int seq, int window, int optMss, int optWscale, boolean optSack) {
     rcvNxt = seq + 1;
-    options(optMss, optWscale);
+    options(optMss, optWscale, optSack);
     sndWnd = window; // SYN windows are never scaled
     state = State.SYN_RCVD;
     sndNxt = iss + 1;
@@ -252,21 +281,38 @@ final class TcpConnection {
 
   private void onData(int seq, byte[] p, int off, int len, int flags) {
     if (state == State.CLOSED || state == State.TIME_WAIT) return;
-    if (seq != rcvNxt) {
-      ack(); // out of order or a retransmission: say what we expect
+    int rel = seq - rcvNxt;
+    if (rel < 0 && rel + len > 0) { // a retransmission overlapping what we have: keep its new part
+      off -= rel;
+      len += rel;
+      rel = 0;
+    }
+    if (rel != 0 || (len == 0 && (flags & FIN) == 0)) {
+      if (rel > 0 && len > 0 && sackOk && !guestFin && rel + len <= window() && outOfOrder.size() < 256) {
+        long key = rcvOffset + rel;
+        byte[] held = outOfOrder.get(key);
+        if (held == null || held.length < len) {
+          if (held != null) outOfOrderBytes -= held.length;
+          outOfOrder.put(key, java.util.Arrays.copyOfRange(p, off, off + len));
+          outOfOrderBytes += len;
+        }
+      }
+      ack(); // out of order or old: say what we expect (and, with SACK, what we hold)
       return;
     }
-    int take = Math.min(len, window());
-    if (take > 0) {
-      if (guestFin) return;
-      byte[] data = java.util.Arrays.copyOfRange(p, off, off + take);
-      if (toHost.offer(data)) {
-        queuedToHost += take;
-        rcvNxt += take;
-        bytesOut += take;
+    boolean complete = true;
+    if (len > 0 && !guestFin) {
+      int take = Math.min(len, window() + outOfOrderBytes);
+      complete = take == len && deliver(java.util.Arrays.copyOfRange(p, off, off + take));
+      // the hole may be filled now: what was held moves up, in order
+      while (complete && !outOfOrder.isEmpty() && outOfOrder.firstKey() <= rcvOffset) {
+        var first = outOfOrder.pollFirstEntry();
+        outOfOrderBytes -= first.getValue().length;
+        int skip = (int) (rcvOffset - first.getKey());
+        if (skip < first.getValue().length && !deliver(java.util.Arrays.copyOfRange(first.getValue(), skip, first.getValue().length))) break;
       }
     }
-    if ((flags & FIN) != 0 && take == len && !guestFin) {
+    if ((flags & FIN) != 0 && complete && outOfOrder.isEmpty() && !guestFin) {
       guestFin = true;
       rcvNxt++;
       toHost.offer(new byte[0]); // end of stream for the writer
@@ -277,8 +323,19 @@ final class TcpConnection {
         default -> { }
       }
     }
-    ackData(flags);
+    if (outOfOrder.isEmpty()) ackData(flags);
+    else ack();
     if (state == State.TIME_WAIT) close(true);
+  }
+
+  /** Queues in-order bytes for the host and advances rcvNxt; false when the queue is full. */
+  private boolean deliver(byte[] data) {
+    if (!toHost.offer(data)) return false;
+    queuedToHost += data.length;
+    rcvNxt += data.length;
+    rcvOffset += data.length;
+    bytesOut += data.length;
+    return true;
   }
 
   private void retransmit() {

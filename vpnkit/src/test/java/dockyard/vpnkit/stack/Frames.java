@@ -40,15 +40,21 @@ final class Frames {
   }
 
   static byte[] tcp(int dst, int sport, int dport, int seq, int ack, int flags, int window, byte[] data) {
-    byte[] p = new byte[20 + data.length];
+    return tcp(dst, sport, dport, seq, ack, flags, window, new byte[0], data);
+  }
+
+  /** With TCP options ({@code options.length} a multiple of 4). */
+  static byte[] tcp(int dst, int sport, int dport, int seq, int ack, int flags, int window, byte[] options, byte[] data) {
+    byte[] p = new byte[20 + options.length + data.length];
+    System.arraycopy(options, 0, p, 20, options.length);
     Bytes.put16(p, 0, sport);
     Bytes.put16(p, 2, dport);
     Bytes.put32(p, 4, seq);
     Bytes.put32(p, 8, ack);
-    p[12] = 0x50;
+    p[12] = (byte) (((20 + options.length) / 4) << 4);
     p[13] = (byte) flags;
     Bytes.put16(p, 14, window);
-    System.arraycopy(data, 0, p, 20, data.length);
+    System.arraycopy(data, 0, p, 20 + options.length, data.length);
     Bytes.put16(p, 16, Bytes.transportChecksum(GUEST, dst, Stack.PROTO_TCP, p, 0, p.length));
     return ipv4(GUEST, dst, Stack.PROTO_TCP, p, 1, 0x4000);
   }

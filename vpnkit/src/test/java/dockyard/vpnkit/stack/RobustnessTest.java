@@ -164,6 +164,47 @@ class RobustnessTest {
   }
 
   @Test
+  void outOfOrderSegmentsAreHeldAndSackedThenDeliveredInOrder() throws Exception {
+    try (ServerSocket server = new ServerSocket(0, 10, InetAddress.getLoopbackAddress())) {
+      java.util.concurrent.CompletableFuture<String> got = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+        try (Socket s = server.accept()) {
+          return new String(s.getInputStream().readAllBytes());
+        } catch (Exception e) {
+          throw new RuntimeException(e);
+        }
+      });
+      int port = server.getLocalPort(), isn = 5000;
+      byte[] synOptions = {1, 1, 4, 2}; // NOP, NOP, SACK permitted
+      link.inject(Frames.tcp(Frames.HOST, 40002, port, isn, 0, 2, 65535, synOptions, new byte[0]));
+      byte[] synAck = null;
+      for (int i = 0; i < 40 && synAck == null; i++) {
+        byte[] f = link.next(100);
+        if (Frames.isTcp(f) && (f[47] & 0x12) == 0x12) synAck = f;
+      }
+      assertTrue(synAck != null, "SYN-ACK");
+      int theirs = Bytes.i32(synAck, 38) + 1;
+      link.inject(Frames.tcp(Frames.HOST, 40002, port, isn + 1, theirs, 16, 65535, new byte[0]));
+      link.sent.clear();
+      link.inject(Frames.tcp(Frames.HOST, 40002, port, isn + 1 + 4, theirs, 16, 65535, "BBBB".getBytes())); // the second part first
+      byte[] dupAck = null;
+      for (int i = 0; i < 20 && dupAck == null; i++) {
+        byte[] f = link.next(100);
+        if (Frames.isTcp(f)) dupAck = f;
+      }
+      assertTrue(dupAck != null, "an ACK for the out-of-order segment");
+      assertEquals(isn + 1, Bytes.i32(dupAck, 42), "still expects the hole");
+      int hdr = ((dupAck[46] >> 4) & 0xf) * 4;
+      assertEquals(32, hdr, "12 bytes of options: NOP NOP SACK(10)");
+      assertEquals(5, dupAck[56]);
+      assertEquals(isn + 5, Bytes.i32(dupAck, 58), "SACK left edge");
+      assertEquals(isn + 9, Bytes.i32(dupAck, 62), "SACK right edge");
+      link.inject(Frames.tcp(Frames.HOST, 40002, port, isn + 1, theirs, 16 | 8, 65535, "AAAA".getBytes())); // the hole
+      link.inject(Frames.tcp(Frames.HOST, 40002, port, isn + 9, theirs, 16 | 1, 65535, new byte[0])); // FIN
+      assertEquals("AAAABBBB", got.get(5, java.util.concurrent.TimeUnit.SECONDS), "delivered in order, once");
+    }
+  }
+
+  @Test
   void dhcpDiscoverGetsAnOfferOfTheGuestAddress() throws Exception {
     byte[] m = new byte[300];
     m[0] = 1; m[1] = 1; m[2] = 6;
