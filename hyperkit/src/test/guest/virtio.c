@@ -278,6 +278,9 @@ static void test_console(struct vdev *d) {
 #define NET_F_MAC (1u << 5)
 #define RXBUF 2048
 
+/* netarp=1: send an ARP who-has 192.168.65.1 (VPNKit's gateway) instead of the test frame */
+static int net_arp;
+
 static void test_net(struct vdev *d) {
     uint32_t feat;
     if (dev_init(d, NET_F_MAC, 2, &feat)) return;
@@ -305,6 +308,15 @@ static void test_net(struct vdev *d) {
     f[12] = 0x88;
     f[13] = 0xb5;
     memcpy(f + 14, payload, sizeof payload - 1);
+    if (net_arp) {
+        static const uint8_t arp[] = {0x08, 0x06, 0, 1, 0x08, 0, 6, 4, 0, 1};
+        memcpy(f + 12, arp, sizeof arp);
+        memcpy(f + 22, mac, 6);
+        f[28] = 192; f[29] = 168; f[30] = 65; f[31] = 2;
+        memset(f + 32, 0, 6);
+        f[38] = 192; f[39] = 168; f[40] = 65; f[41] = 1;
+        flen = 42;
+    }
     struct sg sg = {tx, NET_HDR + flen, 0};
     if (vq_request(d, &d->q[1], &sg, 1, "net tx") < 0) return;
     printf("OK net tx %u bytes\n", flen);
@@ -826,6 +838,7 @@ int main64(const char *cmdline, unsigned cpu, unsigned ncpus, unsigned long ram)
     unsigned long loops = cmdline_get(cmdline, "blkloop", buf, sizeof buf) ? parse_u64(buf, NULL) : 0;
     uint64_t secs = cmdline_get(cmdline, "timeout", buf, sizeof buf) ? parse_u64(buf, NULL) : 10;
     if (cmdline_get(cmdline, "vsockport", buf, sizeof buf)) vsock_port = parse_u64(buf, NULL);
+    if (cmdline_get(cmdline, "netarp", buf, sizeof buf)) net_arp = parse_u64(buf, NULL) != 0;
     p9_have_path = cmdline_get(cmdline, "9ppath", p9_path, sizeof p9_path);
     timeout_cycles = secs * 3000000000ULL;
 

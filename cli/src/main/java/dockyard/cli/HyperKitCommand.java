@@ -37,7 +37,7 @@ final class HyperKitCommand implements Runnable {
         @Option(names = "--cmdline", description = "kernel command line (virtio_mmio.device= entries are appended)") String cmdline = "console=ttyS0";
         @Option(names = "--mem", description = "guest memory, e.g. 512M, 2G (a multiple of 2 MiB). Default: 512M") String mem = "512M";
         @Option(names = "--cpus", description = "vCPUs. Default: 1") int cpus = 1;
-        @Option(names = "--net", description = "virtio-net: vpnkit:PATH or stream:PATH (qemu stream socket), tap:NAME; repeatable") List<String> nets = new ArrayList<>();
+        @Option(names = "--net", description = "virtio-net: vpnkit (VPNKit in this process), vpnkit:PATH or stream:PATH (qemu stream socket), tap:NAME, dgram:PATH; repeatable") List<String> nets = new ArrayList<>();
         @Option(names = "--disk", description = "virtio-blk: raw:FILE, qcow2:FILE, raw-ro:FILE, qcow2-ro:FILE (or just FILE, raw); repeatable") List<String> disks = new ArrayList<>();
         @Option(names = "--rng", negatable = true, description = "virtio-rng (default: on)") boolean rng = true;
         @Option(names = "--virtio-console", description = "also a virtio-console (hvc0) on the console") boolean virtioConsole;
@@ -73,7 +73,16 @@ final class HyperKitCommand implements Runnable {
                 }
             }
             int m = 0;
-            for (String net : nets) b.virtio(new VirtioNet(FrameLink.open(net), VirtioNet.mac(m++)));
+            List<AutoCloseable> stacks = new ArrayList<>();
+            for (String net : nets) {
+                if (net.equals("vpnkit")) { // VPNKit in this process, joined to the NIC in memory
+                    var pair = new dockyard.vpnkit.link.LinkPair();
+                    stacks.add(dockyard.vpnkit.VpnKit.start(pair.second(), dockyard.vpnkit.VpnKit.Options.defaults()));
+                    b.virtio(new VirtioNet(pair.first(), VirtioNet.mac(m++)));
+                } else {
+                    b.virtio(new VirtioNet(FrameLink.open(net), VirtioNet.mac(m++)));
+                }
+            }
             if (virtioConsole) b.virtioConsole();
             for (String p9 : ninep) {
                 int eq = p9.indexOf('=');
@@ -113,6 +122,7 @@ final class HyperKitCommand implements Runnable {
                 return exit.status();
             } finally {
                 if (!stdio) out.close();
+                for (AutoCloseable c : stacks) c.close();
             }
         }
     }

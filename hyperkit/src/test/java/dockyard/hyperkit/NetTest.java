@@ -70,6 +70,20 @@ class NetTest {
   }
 
   @Test
+  void anInProcessVpnKitAnswersTheGuestsArp() throws Exception {
+    dockyard.vpnkit.link.LinkPair pair = new dockyard.vpnkit.link.LinkPair();
+    try (dockyard.vpnkit.VpnKit vk = dockyard.vpnkit.VpnKit.start(pair.second(), dockyard.vpnkit.VpnKit.Options.defaults())) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      Guests.Run r = Guests.run(Guests.vm("virtio.elf64", 64 << 20, out)
+          .virtio(new VirtioNet(pair.first(), VirtioNet.mac(9))).cmdline("test=net netarp=1"), out);
+      assertEquals(0, r.exit().code(), r.exit() + "\n" + r.console());
+      assertTrue(r.console().contains("OK net rx 42 bytes"), r.console());
+      // to the guest's MAC, from the stack's, an ARP frame
+      assertTrue(r.console().replace(" ", "").contains("024459000009025000000001" + "0806"), r.console());
+    }
+  }
+
+  @Test
   void aTapDeviceCarriesFrames() throws Exception {
     Assumptions.assumeTrue(Files.isWritable(Path.of("/dev/net/tun")), "/dev/net/tun is not available");
     String name = "dytap" + (ProcessHandle.current().pid() % 10000);
