@@ -421,20 +421,34 @@ final class TcpConnection {
   }
 
   private void writeHost() {
+    java.util.List<byte[]> batch = new java.util.ArrayList<>();
     try {
       while (true) {
-        byte[] d = toHost.take();
-        if (d.length == 0) {
-          socket.shutdownOutput(); // the guest's FIN, passed on
-          return;
+        batch.clear();
+        batch.add(toHost.take());
+        toHost.drainTo(batch, 255); // whatever else is waiting goes out in the same write(2)
+        boolean end = false;
+        int n = 0, bytes = 0;
+        ByteBuffer[] bufs = new ByteBuffer[batch.size()];
+        for (byte[] d : batch) {
+          if (d.length == 0) {
+            end = true; // the guest's FIN: nothing after it
+            break;
+          }
+          bufs[n++] = ByteBuffer.wrap(d);
+          bytes += d.length;
         }
-        ByteBuffer w = ByteBuffer.wrap(d);
-        while (w.hasRemaining()) socket.write(w);
+        long left = bytes;
+        while (left > 0) left -= socket.write(bufs, 0, n);
         synchronized (this) {
           int before = window();
-          queuedToHost -= d.length;
+          queuedToHost -= bytes;
           // a window that reopens from nearly shut is announced at once, or the guest waits for its probe
           if (state != State.CLOSED && before < 2 * ourMss && window() >= 2 * ourMss) ack();
+        }
+        if (end) {
+          socket.shutdownOutput(); // the guest's FIN, passed on
+          return;
         }
       }
     } catch (IOException | InterruptedException e) {
