@@ -81,31 +81,45 @@ final class TcpConnection {
   // ------------------------------------------------------------------ segments out
 
   private void segment(int flags, int seq, byte[] data, int off, int len, boolean synOptions) {
+    segment(flags, seq, synOptions, len, (f, at) -> {
+      if (len > 0) System.arraycopy(data, off, f, at, len);
+    });
+  }
+
+  /** Where a segment's payload comes from: writes {@code len} bytes into the frame at {@code at}. */
+  private interface Payload {
+    void fill(byte[] frame, int at);
+  }
+
+  /** Builds the segment straight into its frame (one allocation, no copies between layers) and sends it. */
+  private void segment(int flags, int seq, boolean synOptions, int len, Payload payload) {
     int[] sack = !synOptions && sackOk && (flags & ACK) != 0 && !outOfOrder.isEmpty() ? sackBlocks() : null;
     int optLen = synOptions ? 12 : sack != null ? 4 + sack.length * 4 : 0;
-    byte[] p = new byte[20 + optLen + len];
-    Bytes.put16(p, 0, remotePort);
-    Bytes.put16(p, 2, guestPort);
-    Bytes.put32(p, 4, seq);
-    Bytes.put32(p, 8, (flags & ACK) != 0 ? rcvNxt : 0);
+    int tcpLen = 20 + optLen + len;
+    byte[] f = stack.frame(remoteIp, guestIp, Stack.PROTO_TCP, tcpLen);
+    int t = 34;
+    Bytes.put16(f, t, remotePort);
+    Bytes.put16(f, t + 2, guestPort);
+    Bytes.put32(f, t + 4, seq);
+    Bytes.put32(f, t + 8, (flags & ACK) != 0 ? rcvNxt : 0);
     if ((flags & ACK) != 0) lastAcked = rcvNxt;
-    p[12] = (byte) (((20 + optLen) / 4) << 4);
-    p[13] = (byte) flags;
+    f[t + 12] = (byte) (((20 + optLen) / 4) << 4);
+    f[t + 13] = (byte) flags;
     int win = window();
     lastAdvertised = win;
     int field = (flags & SYN) != 0 ? Math.min(win, 65535) : Math.min(win >> (wscaleOk ? OUR_WSCALE : 0), 65535);
-    Bytes.put16(p, 14, field);
+    Bytes.put16(f, t + 14, field);
     if (synOptions) {
-      p[20] = 2; p[21] = 4; Bytes.put16(p, 22, ourMss);
-      p[24] = 1; p[25] = 3; p[26] = 3; p[27] = OUR_WSCALE; // NOP, window scale
-      p[28] = 1; p[29] = 1; p[30] = 4; p[31] = 2; // NOP, NOP, SACK permitted
+      f[t + 20] = 2; f[t + 21] = 4; Bytes.put16(f, t + 22, ourMss);
+      f[t + 24] = 1; f[t + 25] = 3; f[t + 26] = 3; f[t + 27] = OUR_WSCALE; // NOP, window scale
+      f[t + 28] = 1; f[t + 29] = 1; f[t + 30] = 4; f[t + 31] = 2; // NOP, NOP, SACK permitted
     } else if (sack != null) {
-      p[20] = 1; p[21] = 1; p[22] = 5; p[23] = (byte) (2 + sack.length * 4);
-      for (int i = 0; i < sack.length; i++) Bytes.put32(p, 24 + 4 * i, sack[i]);
+      f[t + 20] = 1; f[t + 21] = 1; f[t + 22] = 5; f[t + 23] = (byte) (2 + sack.length * 4);
+      for (int i = 0; i < sack.length; i++) Bytes.put32(f, t + 24 + 4 * i, sack[i]);
     }
-    if (len > 0) System.arraycopy(data, off, p, 20 + optLen, len);
-    Bytes.put16(p, 16, Bytes.transportChecksum(remoteIp, guestIp, Stack.PROTO_TCP, p, 0, p.length));
-    stack.sendIp(remoteIp, guestIp, Stack.PROTO_TCP, p, 0, p.length);
+    if (len > 0) payload.fill(f, t + 20 + optLen);
+    Bytes.put16(f, t + 16, Bytes.transportChecksum(remoteIp, guestIp, Stack.PROTO_TCP, f, t, tcpLen));
+    stack.emit(f);
   }
 
   private int window() {
@@ -166,8 +180,8 @@ final class TcpConnection {
       long room = sndWnd - inFlight;
       if (unsent <= 0 || room <= 0) break;
       int n = (int) Math.min(Math.min(unsent, mss), room);
-      byte[] chunk = copyOut(inFlight, n);
-      segment(ACK | PSH, sndNxt, chunk, 0, n, false);
+      int from = inFlight;
+      segment(ACK | (n == unsent ? PSH : 0), sndNxt, false, n, (f, at) -> copyOut(from, n, f, at));
       if (sndNxt == sndUna) lastSend = System.nanoTime();
       sndNxt += n;
       bytesIn += n;
@@ -184,11 +198,16 @@ final class TcpConnection {
 
   private byte[] copyOut(int from, int n) {
     byte[] out = new byte[n];
+    copyOut(from, n, out, 0);
+    return out;
+  }
+
+  /** Copies {@code n} unacknowledged bytes from offset {@code from} (past sndUna) into {@code dst}. */
+  private void copyOut(int from, int n, byte[] dst, int at) {
     int start = (sendStart + from) % SEND_BUF;
     int first = Math.min(n, SEND_BUF - start);
-    System.arraycopy(sendBuf, start, out, 0, first);
-    if (first < n) System.arraycopy(sendBuf, 0, out, first, n - first);
-    return out;
+    System.arraycopy(sendBuf, start, dst, at, first);
+    if (first < n) System.arraycopy(sendBuf, 0, dst, at + first, n - first);
   }
 
   // ------------------------------------------------------------------ segments in
