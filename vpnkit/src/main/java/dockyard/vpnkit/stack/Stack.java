@@ -253,26 +253,9 @@ public final class Stack implements AutoCloseable {
 
   /** Sends an IPv4 packet to the guest (fragmenting is never needed: TCP keeps to the MSS, UDP replies are cut to the MTU). */
   void sendIp(int src, int dst, int proto, byte[] payload, int off, int len) {
-    byte[] mac = guestMac;
-    if (mac == null) mac = new byte[] {-1, -1, -1, -1, -1, -1};
-    int total = 20 + len;
-    byte[] f = new byte[14 + total];
-    System.arraycopy(mac, 0, f, 0, 6);
-    System.arraycopy(MAC, 0, f, 6, 6);
-    Bytes.put16(f, 12, ETH_IP);
-    f[14] = 0x45;
-    Bytes.put16(f, 16, total);
-    synchronized (this) {
-      Bytes.put16(f, 18, ipId++);
-    }
-    Bytes.put16(f, 20, 0x4000); // don't fragment
-    f[22] = 64;
-    f[23] = (byte) proto;
-    Bytes.put32(f, 26, src);
-    Bytes.put32(f, 30, dst);
-    Bytes.put16(f, 24, Bytes.checksum(f, 14, 20));
+    byte[] f = frame(src, dst, proto, len);
     System.arraycopy(payload, off, f, 34, len);
-    send(f, f.length);
+    emit(f);
   }
 
   /** Broadcast-addressed IPv4 (DHCP replies before the guest has an address). */
