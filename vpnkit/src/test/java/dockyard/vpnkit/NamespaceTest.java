@@ -245,6 +245,23 @@ class NamespaceTest {
   }
 
   @Test
+  @Order(2)
+  void ipv6RouterAdvertisementGivesAnAddressAndTheGatewayAnswersPing() throws Exception {
+    // the kernel solicits a router when the link comes up; SLAAC from the stack's fd65::/64 follows
+    Ns.Result addr = null;
+    for (int i = 0; i < 50; i++) {
+      addr = ns.exec(Duration.ofSeconds(5), "ip", "-6", "addr", "show", "dev", NAME, "scope", "global");
+      if (addr.output().contains("inet6 fd65:") && !addr.output().contains("tentative")) break;
+      Thread.sleep(200);
+    }
+    assertTrue(addr.output().contains("inet6 fd65:"), "no SLAAC address from the router advertisement: " + addr);
+    for (String target : new String[] {"fd65::1", "fe80::1%" + NAME}) {
+      Ns.Result r = ns.exec(Duration.ofSeconds(20), "busybox", "ping", "-6", "-c", "2", "-W", "2", target);
+      assertTrue(r.ok() && r.output().contains("2 packets received"), target + ": " + r);
+    }
+  }
+
+  @Test
   @Order(3)
   void downloadFromTheHostsLoopback() throws Exception {
     assumeTool("curl");

@@ -30,6 +30,7 @@ public final class Stack implements AutoCloseable {
   final Udp udp;
   final Tcp tcp;
   final Forwards forwards;
+  final Ipv6 ipv6;
   final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true).name("vpnkit-timers").factory());
   private final Pcap pcap;
   private volatile byte[] guestMac;
@@ -56,6 +57,7 @@ public final class Stack implements AutoCloseable {
     this.udp = new Udp(this);
     this.tcp = new Tcp(this);
     this.forwards = new Forwards(this);
+    this.ipv6 = new Ipv6(this);
   }
 
   public static Stack start(FrameLink link, VpnKit.Options o) throws IOException {
@@ -101,7 +103,7 @@ public final class Stack implements AutoCloseable {
       int type = Bytes.u16(f, 12);
       if (type == ETH_ARP) arp(f);
       else if (type == ETH_IP) ipv4(f);
-      // IPv6 and others: not served yet
+      else if (type == Ipv6.ETH_IPV6) ipv6.receive(f);
     } catch (RuntimeException e) {
       dropped++; // a malformed frame the parsers did not foresee: dropped, the stack goes on
       log.accept("dropped a malformed frame: " + e);
