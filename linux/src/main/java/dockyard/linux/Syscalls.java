@@ -53,18 +53,29 @@ public final class Syscalls {
 
   private Syscalls() {}
 
-  public static int socket(int domain, int type, int protocol) throws LinuxException {
+  /** A downcall given the errno capture segment; returns the call's result. */
+  private interface Call {
+    long invoke(MemorySegment errnoState) throws Throwable;
+  }
+
+  /** Runs {@code call} with errno captured; a negative result becomes a {@link LinuxException} naming {@code what}. */
+  private static long checked(String what, Call call) throws LinuxException {
     try (Arena a = Arena.ofConfined()) {
       MemorySegment st = a.allocate(CAPTURE);
-      int fd = (int) SOCKET.invokeExact(st, domain, type, protocol);
-      if (fd < 0) throw new LinuxException("socket", errno(st));
-      return fd;
+      long rc = call.invoke(st);
+      if (rc < 0) throw new LinuxException(what, errno(st));
+      return rc;
     } catch (LinuxException e) {
       throw e;
     } catch (Throwable t) {
       throw new IllegalStateException(t);
     }
   }
+
+  public static int socket(int domain, int type, int protocol) throws LinuxException {
+    return (int) checked("socket", st -> (int) SOCKET.invokeExact(st, domain, type, protocol));
+  }
+
 
   /** A struct sockaddr_un for {@code path} in {@code arena}. */
   public static MemorySegment unixAddress(Arena arena, String path) {
@@ -77,16 +88,9 @@ public final class Syscalls {
   }
 
   public static void bind(int fd, MemorySegment address, String what) throws LinuxException {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment st = a.allocate(CAPTURE);
-      int rc = (int) BIND.invokeExact(st, fd, address, (int) address.byteSize());
-      if (rc < 0) throw new LinuxException("bind " + what, errno(st));
-    } catch (LinuxException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
-    }
+    checked("bind " + what, st -> (int) BIND.invokeExact(st, fd, address, (int) address.byteSize()));
   }
+
 
   /** sendto(2); returns bytes sent or -errno. */
   public static long sendto(MemorySegment state, int fd, MemorySegment buf, MemorySegment address, int addressLength) {
@@ -126,16 +130,11 @@ public final class Syscalls {
 
   public static int open(String path, int flags) throws LinuxException {
     try (Arena a = Arena.ofConfined()) {
-      MemorySegment st = a.allocate(CAPTURE);
-      int fd = (int) OPEN.invokeExact(st, a.allocateFrom(path), flags);
-      if (fd < 0) throw new LinuxException("open " + path, errno(st));
-      return fd;
-    } catch (LinuxException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
+      MemorySegment p = a.allocateFrom(path);
+      return (int) checked("open " + path, st -> (int) OPEN.invokeExact(st, p, flags));
     }
   }
+
 
   public static void close(int fd) {
     try (Arena a = Arena.ofConfined()) {
@@ -148,31 +147,15 @@ public final class Syscalls {
 
   /** ioctl with an integer argument; returns the (non-negative) result. */
   public static int ioctl(int fd, long request, long arg, String what) throws LinuxException {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment st = a.allocate(CAPTURE);
-      int rc = (int) IOCTL_LONG.invokeExact(st, fd, request, arg);
-      if (rc < 0) throw new LinuxException(what, errno(st));
-      return rc;
-    } catch (LinuxException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
-    }
+    return (int) checked(what, st -> (int) IOCTL_LONG.invokeExact(st, fd, request, arg));
   }
+
 
   /** ioctl with a pointer argument (a struct in native memory). */
   public static int ioctl(int fd, long request, MemorySegment arg, String what) throws LinuxException {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment st = a.allocate(CAPTURE);
-      int rc = (int) IOCTL_PTR.invokeExact(st, fd, request, arg);
-      if (rc < 0) throw new LinuxException(what, errno(st));
-      return rc;
-    } catch (LinuxException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
-    }
+    return (int) checked(what, st -> (int) IOCTL_PTR.invokeExact(st, fd, request, arg));
   }
+
 
   /** ioctl(fd, request, arg) with errno left in {@code state}: for loops that must not allocate (KVM_RUN). */
   public static int ioctlRaw(MemorySegment state, int fd, long request, long arg) {
@@ -207,17 +190,9 @@ public final class Syscalls {
   }
 
   public static int eventfd(int initial, int flags) throws LinuxException {
-    try (Arena a = Arena.ofConfined()) {
-      MemorySegment st = a.allocate(CAPTURE);
-      int fd = (int) EVENTFD.invokeExact(st, initial, flags);
-      if (fd < 0) throw new LinuxException("eventfd", errno(st));
-      return fd;
-    } catch (LinuxException e) {
-      throw e;
-    } catch (Throwable t) {
-      throw new IllegalStateException(t);
-    }
+    return (int) checked("eventfd", st -> (int) EVENTFD.invokeExact(st, initial, flags));
   }
+
 
   /** read(2) into {@code buf}; returns bytes read, or -errno. */
   public static long read(MemorySegment state, int fd, MemorySegment buf) {
