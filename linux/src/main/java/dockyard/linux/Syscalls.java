@@ -47,7 +47,10 @@ public final class Syscalls {
       ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
   private static final MethodHandle RECVFROM = bind("recvfrom", FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
       ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.ADDRESS));
-  public static final int AF_UNIX = 1, SOCK_DGRAM = 2, SOCK_CLOEXEC = 02000000;
+  public static final int AF_UNIX = 1, AF_INET = 2, SOCK_DGRAM = 2, SOCK_RAW = 3, SOCK_CLOEXEC = 02000000, IPPROTO_ICMP = 1;
+  public static final int EPERM = 1, EACCES = 13;
+  /** sizeof(struct sockaddr_in). */
+  public static final int SOCKADDR_IN = 16;
   /** sizeof(struct sockaddr_un): a 2-byte family and 108 bytes of path. */
   public static final int SOCKADDR_UN = 110;
 
@@ -76,6 +79,16 @@ public final class Syscalls {
     return (int) checked("socket", st -> (int) SOCKET.invokeExact(st, domain, type, protocol));
   }
 
+
+  /** A struct sockaddr_in for an IPv4 address (big-endian int) and port in {@code arena}. */
+  public static MemorySegment inetAddress(Arena arena, int address, int port) {
+    MemorySegment sa = arena.allocate(SOCKADDR_IN, 4);
+    sa.set(ValueLayout.JAVA_SHORT, 0, (short) AF_INET);
+    sa.set(ValueLayout.JAVA_BYTE, 2, (byte) (port >> 8));
+    sa.set(ValueLayout.JAVA_BYTE, 3, (byte) port);
+    for (int i = 0; i < 4; i++) sa.set(ValueLayout.JAVA_BYTE, 4 + i, (byte) (address >>> (24 - 8 * i)));
+    return sa;
+  }
 
   /** A struct sockaddr_un for {@code path} in {@code arena}. */
   public static MemorySegment unixAddress(Arena arena, String path) {

@@ -262,6 +262,23 @@ class NamespaceTest {
   }
 
   @Test
+  @Order(2)
+  void pingBeyondTheGatewayGoesOutFromTheHost() throws Exception {
+    // the host's own global address: reachable from the host, not on the guest's subnet
+    String hostIp = null;
+    for (var nif : java.util.Collections.list(java.net.NetworkInterface.getNetworkInterfaces())) {
+      for (var a : java.util.Collections.list(nif.getInetAddresses())) {
+        if (a instanceof java.net.Inet4Address && !a.isLoopbackAddress() && !a.isLinkLocalAddress() && !a.getHostAddress().startsWith("192.168.65.")) {
+          hostIp = a.getHostAddress();
+        }
+      }
+    }
+    org.junit.jupiter.api.Assumptions.assumeTrue(hostIp != null, "the host has no global IPv4 address to ping");
+    Ns.Result r = ns.exec(Duration.ofSeconds(20), "busybox", "ping", "-c", "2", "-W", "2", hostIp);
+    assertTrue(r.ok() && r.output().contains("2 packets received"), "ping " + hostIp + " through the stack: " + r);
+  }
+
+  @Test
   @Order(3)
   void downloadFromTheHostsLoopback() throws Exception {
     assumeTool("curl");

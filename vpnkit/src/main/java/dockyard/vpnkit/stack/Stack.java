@@ -31,6 +31,7 @@ public final class Stack implements AutoCloseable {
   final Tcp tcp;
   final Forwards forwards;
   final Ipv6 ipv6;
+  final IcmpForwarder icmpForwarder;
   final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon(true).name("vpnkit-timers").factory());
   private final Pcap pcap;
   private volatile byte[] guestMac;
@@ -58,6 +59,7 @@ public final class Stack implements AutoCloseable {
     this.tcp = new Tcp(this);
     this.forwards = new Forwards(this);
     this.ipv6 = new Ipv6(this);
+    this.icmpForwarder = new IcmpForwarder(this);
   }
 
   public static Stack start(FrameLink link, VpnKit.Options o) throws IOException {
@@ -212,6 +214,10 @@ public final class Stack implements AutoCloseable {
       dropped++;
       return;
     }
+    if (p[0] == 8 && !isOurs(dst) && (dst & netmask) != network && src == guest) {
+      icmpForwarder.echo(src, dst, java.util.Arrays.copyOf(p, len)); // beyond the gateway: from the host
+      return;
+    }
     if (p[0] == 8 && isOurs(dst)) { // echo request to the gateway or the host alias
       byte[] r = java.util.Arrays.copyOf(p, len);
       r[0] = 0;
@@ -309,6 +315,7 @@ public final class Stack implements AutoCloseable {
   public void close() throws IOException {
     timers.shutdownNow();
     forwards.close();
+    icmpForwarder.close();
     tcp.close();
     udp.close();
     link.close();
