@@ -21,6 +21,7 @@ final class Forwards implements AutoCloseable {
   private final Stack stack;
   private final Map<String, AutoCloseable> open = new ConcurrentHashMap<>();
   private final Map<String, VpnKit.Forward> info = new ConcurrentHashMap<>();
+  private final Map<String, Thread> acceptors = new ConcurrentHashMap<>();
 
   Forwards(Stack stack) {
     this.stack = stack;
@@ -39,7 +40,7 @@ final class Forwards implements AutoCloseable {
         int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
         VpnKit.Forward f = new VpnKit.Forward("tcp", hostAddress, port, stack.options.guest(), guestPort);
         register(key("tcp", hostAddress, port), s, f);
-        Thread.ofVirtual().name("forward " + f).start(() -> {
+        acceptors.put(key("tcp", hostAddress, port), Thread.ofVirtual().name("forward " + f).start(() -> {
           try {
             while (true) {
               SocketChannel c = s.accept();
@@ -49,7 +50,7 @@ final class Forwards implements AutoCloseable {
           } catch (IOException closed) {
             // unexposed
           }
-        });
+        }));
         return f;
       }
       case "udp" -> {
@@ -58,7 +59,7 @@ final class Forwards implements AutoCloseable {
         int port = ((InetSocketAddress) d.getLocalAddress()).getPort();
         VpnKit.Forward f = new VpnKit.Forward("udp", hostAddress, port, stack.options.guest(), guestPort);
         register(key("udp", hostAddress, port), d, f);
-        Thread.ofVirtual().name("forward " + f).start(() -> {
+        acceptors.put(key("udp", hostAddress, port), Thread.ofVirtual().name("forward " + f).start(() -> {
           ByteBuffer b = ByteBuffer.allocate(65535);
           try {
             while (true) {
@@ -72,7 +73,7 @@ final class Forwards implements AutoCloseable {
           } catch (IOException closed) {
             // unexposed
           }
-        });
+        }));
         return f;
       }
       default -> throw new IOException("protocol must be tcp or udp, got \"" + protocol + "\"");
@@ -100,6 +101,16 @@ final class Forwards implements AutoCloseable {
       c.close();
     } catch (Exception ignored) {
       // closing
+    }
+    // a channel closed while a thread is blocked in accept/receive releases its descriptor only when
+    // that thread leaves the call: wait for it, so the port is free (refusing) when this returns
+    Thread t = acceptors.remove(k);
+    if (t != null) {
+      try {
+        t.join(2000);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
     return true;
   }

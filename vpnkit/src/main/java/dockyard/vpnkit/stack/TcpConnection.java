@@ -403,17 +403,17 @@ final class TcpConnection {
   }
 
   private void readHost() {
-    ByteBuffer b = ByteBuffer.allocate(64 << 10);
     try {
       while (true) {
-        int free;
+        int end, room;
         synchronized (this) {
           while (state != State.CLOSED && SEND_BUF - sendLen == 0) wait(100);
           if (state == State.CLOSED) return;
-          free = SEND_BUF - sendLen;
+          end = (sendStart + sendLen) % SEND_BUF;
+          room = Math.min(SEND_BUF - sendLen, SEND_BUF - end); // contiguous free space after the data
         }
-        b.clear().limit(Math.min(b.capacity(), free));
-        int n = socket.read(b);
+        // straight into the send buffer's free region, which only this thread writes (no copy of ours)
+        int n = socket.read(ByteBuffer.wrap(sendBuf, end, room));
         synchronized (this) {
           if (state == State.CLOSED) return;
           if (n < 0) {
@@ -421,10 +421,6 @@ final class TcpConnection {
             pushData();
             return;
           }
-          int end = (sendStart + sendLen) % SEND_BUF;
-          int first = Math.min(n, SEND_BUF - end);
-          System.arraycopy(b.array(), 0, sendBuf, end, first);
-          if (first < n) System.arraycopy(b.array(), first, sendBuf, 0, n - first);
           sendLen += n;
           pushData();
         }
