@@ -1,0 +1,52 @@
+package dockyard.notary.tuf;
+
+import java.security.GeneralSecurityException;
+import java.security.PublicKey;
+import java.security.Signature;
+import java.security.interfaces.ECPublicKey;
+import java.security.interfaces.RSAPublicKey;
+import java.security.spec.MGF1ParameterSpec;
+import java.security.spec.PSSParameterSpec;
+
+/**
+ * Signature methods as notary names them: "eddsa" (ed25519), "ecdsa" (r||s of the key's size over
+ * SHA-256), "rsapss" (PSS, SHA-256, 32-byte salt) and "rsapkcs1v15". RSA keys under 2048 bits are
+ * refused, as notary refuses them.
+ */
+public final class Signatures {
+  private Signatures() {}
+
+  static Signature jca(String method) throws GeneralSecurityException {
+    return switch (method) {
+      case "eddsa" -> Signature.getInstance("Ed25519");
+      case "ecdsa" -> Signature.getInstance("SHA256withECDSAinP1363Format");
+      case "rsapss" -> {
+        Signature s = Signature.getInstance("RSASSA-PSS");
+        s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, 32, 1));
+        yield s;
+      }
+      case "rsapkcs1v15" -> Signature.getInstance("SHA256withRSA");
+      default -> throw new GeneralSecurityException("unknown signature method \"" + method + "\"");
+    };
+  }
+
+  /** Whether {@code sig} by {@code key} with {@code method} signs {@code message}; bad input is just "no". */
+  public static boolean verify(TufKey key, String method, byte[] sig, byte[] message) {
+    try {
+      PublicKey pk = key.javaKey();
+      boolean methodFits = switch (method) {
+        case "eddsa" -> key.keyType().equals("ed25519");
+        case "ecdsa" -> pk instanceof ECPublicKey ec && sig.length == 2 * ((ec.getParams().getCurve().getField().getFieldSize() + 7) / 8);
+        case "rsapss", "rsapkcs1v15" -> pk instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() >= 2048;
+        default -> false;
+      };
+      if (!methodFits) return false;
+      Signature s = jca(method);
+      s.initVerify(pk);
+      s.update(message);
+      return s.verify(sig);
+    } catch (GeneralSecurityException | TufException | RuntimeException e) {
+      return false;
+    }
+  }
+}
