@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/dockyard <kit> <verb>}: one front door for every kit. */
 @Command(name = "dockyard", mixinStandardHelpOptions = true, version = "dockyard 0.1.0",
         description = "Docker's open-source kits rebuilt in Java.",
-        subcommands = {UpCommand.class, DataKitCommand.class, RuncCommand.class, LinuxKitCommand.class, HyperKitCommand.class, VpnKitCommand.class, Main.AotTraining.class,
+        subcommands = {UpCommand.class, DataKitCommand.class, RuncCommand.class, LinuxKitCommand.class, HyperKitCommand.class, VpnKitCommand.class, NotaryCommand.class, Main.AotTraining.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;

@@ -25,6 +25,11 @@ public final class CanonicalJson {
 
   private CanonicalJson() {}
 
+  /** A new empty JSON object (to build metadata with). */
+  public static com.fasterxml.jackson.databind.node.ObjectNode object() {
+    return MAPPER.createObjectNode();
+  }
+
   /** Parses JSON strictly: duplicate keys are an error (two readers could pick different values). */
   public static JsonNode parse(byte[] json) throws IOException {
     return MAPPER.readTree(json);

@@ -1,0 +1,248 @@
+package dockyard.notary.server;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dockyard.notary.tuf.CanonicalJson;
+import dockyard.notary.tuf.SignedMetadata;
+import dockyard.notary.tuf.Signer;
+import dockyard.notary.tuf.TufException;
+import dockyard.notary.tuf.TufKey;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * notary-server's HTTP API (what Docker Content Trust and the notary CLI speak), first slice:
+ * {@code GET /v2/} and {@code /_notary_server/health}; {@code GET /v2/GUN/_trust/tuf/ROLE.json},
+ * {@code VERSION.ROLE.json} and {@code ROLE.SHA256.json}; {@code GET /v2/GUN/_trust/tuf/timestamp.key}
+ * (the server's timestamp key, made on first request); {@code POST /v2/GUN/_trust/tuf/} with the
+ * multipart files of an update, checked (signatures against the root's roles and thresholds, no
+ * rollback) before anything is stored, after which the server signs a new timestamp over the
+ * snapshot. Errors are notary's JSON shape. Storage is in memory in this slice.
+ */
+public final class NotaryServer implements AutoCloseable {
+  static final Pattern META = Pattern.compile("^/v2/(.+)/_trust/tuf/(?:(\\d+)\\.)?([a-z0-9/_-]+?)(?:\\.([0-9a-f]{64}))?\\.json$");
+  static final Pattern KEY = Pattern.compile("^/v2/(.+)/_trust/tuf/([a-z]+)\\.key$");
+  static final Pattern UPDATE = Pattern.compile("^/v2/(.+)/_trust/tuf/?$");
+  static final long MAX_UPDATE = 20 << 20;
+
+  /** One stored version of a role's metadata. */
+  record Stored(long version, byte[] bytes) {
+    String sha256() {
+      try {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+      } catch (java.security.NoSuchAlgorithmException e) {
+        throw new IllegalStateException(e);
+      }
+    }
+  }
+
+  private final HttpServer http;
+  private final Map<String, Map<String, List<Stored>>> repos = new ConcurrentHashMap<>();
+  private final Map<String, Signer> timestampKeys = new ConcurrentHashMap<>();
+
+  private NotaryServer(HttpServer http) {
+    this.http = http;
+  }
+
+  public static NotaryServer start(InetSocketAddress listen) throws IOException {
+    HttpServer h = HttpServer.create(listen, 64);
+    NotaryServer s = new NotaryServer(h);
+    h.createContext("/", s::handle);
+    h.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+    h.start();
+    return s;
+  }
+
+  public int port() {
+    return http.getAddress().getPort();
+  }
+
+  private void handle(HttpExchange ex) throws IOException {
+    try (ex) {
+      String path = ex.getRequestURI().getPath();
+      String method = ex.getRequestMethod();
+      if (method.equals("GET") && (path.equals("/v2/") || path.equals("/v2") || path.equals("/_notary_server/health"))) {
+        reply(ex, 200, "{}".getBytes());
+        return;
+      }
+      Matcher m;
+      if (method.equals("GET") && (m = KEY.matcher(path)).matches()) {
+        if (!m.group(2).equals("timestamp")) {
+          error(ex, 400, "INVALID_ROLE", "the server only manages the timestamp key");
+          return;
+        }
+        reply(ex, 200, CanonicalJson.encode(timestampKey(m.group(1)).publicKey().toJson()));
+        return;
+      }
+      if (method.equals("GET") && (m = META.matcher(path)).matches()) {
+        Stored s = find(m.group(1), m.group(3), m.group(2), m.group(4));
+        if (s == null) error(ex, 404, "METADATA_NOT_FOUND", "no " + m.group(3) + " metadata for " + m.group(1));
+        else reply(ex, 200, s.bytes());
+        return;
+      }
+      if (method.equals("POST") && (m = UPDATE.matcher(path)).matches()) {
+        update(ex, m.group(1));
+        return;
+      }
+      if (method.equals("DELETE") && (m = UPDATE.matcher(path)).matches()) {
+        repos.remove(m.group(1));
+        reply(ex, 200, "{}".getBytes());
+        return;
+      }
+      error(ex, 404, "NOT_FOUND", method + " " + path);
+    } catch (RuntimeException e) {
+      error(ex, 500, "UNKNOWN", String.valueOf(e.getMessage()));
+    }
+  }
+
+  private synchronized Signer timestampKey(String gun) {
+    return timestampKeys.computeIfAbsent(gun, g -> {
+      try {
+        return Signer.ecdsa();
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    });
+  }
+
+  private Stored find(String gun, String role, String version, String sha) {
+    List<Stored> all = repos.getOrDefault(gun, Map.of()).get(role);
+    if (all == null || all.isEmpty()) return null;
+    if (version != null) return all.stream().filter(s -> s.version() == Long.parseLong(version)).findFirst().orElse(null);
+    if (sha != null) return all.stream().filter(s -> s.sha256().equals(sha)).findFirst().orElse(null);
+    return all.getLast();
+  }
+
+  /** Checks every file of the update against the current (or new) root, stores them, and signs a timestamp. */
+  private synchronized void update(HttpExchange ex, String gun) throws IOException {
+    byte[] body = readLimited(ex.getRequestBody());
+    if (body == null) {
+      error(ex, 400, "MALFORMED_UPLOAD", "an update is limited to " + MAX_UPDATE + " bytes");
+      return;
+    }
+    Map<String, byte[]> files;
+    try {
+      files = Multipart.parse(ex.getRequestHeaders().getFirst("Content-Type"), body);
+    } catch (IOException e) {
+      error(ex, 400, "MALFORMED_UPLOAD", e.getMessage());
+      return;
+    }
+    Map<String, List<Stored>> repo = repos.computeIfAbsent(gun, g -> new ConcurrentHashMap<>());
+    Instant now = Instant.now();
+    Map<String, SignedMetadata> parsed = new HashMap<>();
+    try {
+      for (var f : files.entrySet()) parsed.put(f.getKey(), SignedMetadata.parse(f.getValue(), f.getKey()));
+      // the root that governs this update: the uploaded one (self-signed, and by the old root's keys) or the stored one
+      SignedMetadata root = parsed.containsKey("root") ? parsed.get("root") : latest(repo, "root");
+      if (root == null) throw new TufException("root: this repository has no root yet; upload one first");
+      if (parsed.containsKey("root")) {
+        root.verify(role(root.signed(), "root", minVersion(repo, "root")), now);
+        SignedMetadata old = latest(repo, "root");
+        if (old != null) root.verify(role(old.signed(), "root", 0), now); // a rotation is signed by the old root too
+      }
+      JsonNode rootSigned = root.signed();
+      for (String r : List.of("targets", "snapshot")) {
+        if (parsed.containsKey(r)) parsed.get(r).verify(role(rootSigned, r, minVersion(repo, r)), now);
+      }
+      for (String r : parsed.keySet()) {
+        if (!List.of("root", "targets", "snapshot").contains(r)) throw new TufException(r + ": delegated roles are not accepted by this server yet");
+      }
+      if (!repo.containsKey("snapshot") && !parsed.containsKey("snapshot")) throw new TufException("snapshot: the first update must include one");
+      // the timestamp key the root names must be ours
+      String ours = timestampKey(gun).publicKey().id();
+      if (!rootSigned.path("roles").path("timestamp").path("keyids").toString().contains(ours)) {
+        throw new TufException("root: the timestamp role does not name this server's timestamp key " + ours);
+      }
+    } catch (TufException e) {
+      error(ex, 400, "INVALID_UPDATE", e.getMessage());
+      return;
+    }
+    for (var f : files.entrySet()) {
+      repo.computeIfAbsent(f.getKey(), k -> new ArrayList<>()).add(new Stored(parsed.get(f.getKey()).version(), f.getValue()));
+    }
+    try {
+      signTimestamp(gun, repo, now);
+    } catch (GeneralSecurityException e) {
+      error(ex, 500, "UNKNOWN", "could not sign the timestamp: " + e.getMessage());
+      return;
+    }
+    reply(ex, 200, "{}".getBytes());
+  }
+
+  private void signTimestamp(String gun, Map<String, List<Stored>> repo, Instant now) throws GeneralSecurityException {
+    Stored snapshot = repo.get("snapshot").getLast();
+    List<Stored> ts = repo.computeIfAbsent("timestamp", k -> new ArrayList<>());
+    long version = ts.isEmpty() ? 1 : ts.getLast().version() + 1;
+    ObjectNode signed = CanonicalJson.object();
+    signed.put("_type", "Timestamp");
+    signed.put("expires", now.plus(14, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString());
+    ObjectNode meta = signed.putObject("meta").putObject("snapshot");
+    meta.putObject("hashes").put("sha256", Base64.getEncoder().encodeToString(HexFormat.of().parseHex(snapshot.sha256())));
+    meta.put("length", snapshot.bytes().length);
+    signed.put("version", version);
+    SignedMetadata t = SignedMetadata.sign(signed, List.of(timestampKey(gun)));
+    ts.add(new Stored(version, t.toJson()));
+  }
+
+  private static SignedMetadata latest(Map<String, List<Stored>> repo, String role) throws TufException {
+    List<Stored> l = repo.get(role);
+    return l == null || l.isEmpty() ? null : SignedMetadata.parse(l.getLast().bytes(), role);
+  }
+
+  private static long minVersion(Map<String, List<Stored>> repo, String role) {
+    List<Stored> l = repo.get(role);
+    return l == null || l.isEmpty() ? 1 : l.getLast().version() + 1;
+  }
+
+  /** A role as the root describes it: its keys (from root.signed.keys) and threshold. */
+  static SignedMetadata.Role role(JsonNode rootSigned, String name, long minVersion) throws TufException {
+    JsonNode r = rootSigned.path("roles").path(name);
+    if (!r.isObject()) throw new TufException("root: no role \"" + name + "\"");
+    Map<String, TufKey> keys = new HashMap<>();
+    for (JsonNode id : r.path("keyids")) {
+      JsonNode k = rootSigned.path("keys").path(id.asText());
+      if (k.isObject()) keys.put(id.asText(), TufKey.fromJson(k));
+    }
+    return new SignedMetadata.Role(name, keys, r.path("threshold").asInt(0), minVersion);
+  }
+
+  private static byte[] readLimited(InputStream in) throws IOException {
+    byte[] b = in.readNBytes((int) MAX_UPDATE + 1);
+    return b.length > MAX_UPDATE ? null : b;
+  }
+
+  private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", "application/json");
+    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
+    if (body.length > 0) ex.getResponseBody().write(body);
+  }
+
+  /** notary's error shape: {"errors":[{"code","message","detail"}]}. */
+  private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
+    ObjectNode n = CanonicalJson.object();
+    n.putArray("errors").addObject().put("code", code).put("message", message).put("detail", message);
+    reply(ex, status, n.toString().getBytes(StandardCharsets.UTF_8));
+  }
+
+  @Override
+  public void close() {
+    http.stop(0);
+  }
+}

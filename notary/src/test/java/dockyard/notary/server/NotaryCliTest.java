@@ -1,0 +1,119 @@
+package dockyard.notary.server;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dockyard.notary.tuf.CanonicalJson;
+import dockyard.notary.tuf.SignedMetadata;
+import dockyard.notary.tuf.Signer;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Debian's `notary` CLI (the client Docker Content Trust uses) against our server, and bad uploads refused. */
+class NotaryCliTest {
+  @TempDir Path tmp;
+
+  record Run(int exit, String out) {}
+
+  Run notary(NotaryServer s, String trustDir, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("notary", "-s", "http://127.0.0.1:" + s.port(), "-d", tmp.resolve(trustDir).toString()));
+    cmd.addAll(List.of(args));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(Map.of("NOTARY_ROOT_PASSPHRASE", "root-pass", "NOTARY_TARGETS_PASSPHRASE", "targets-pass",
+        "NOTARY_SNAPSHOT_PASSPHRASE", "snapshot-pass"));
+    Process p = pb.start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
+    return new Run(p.exitValue(), out);
+  }
+
+  @Test
+  void initAddPublishListLookupRemoveWithTheRealClient() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/notary")), "the notary CLI is not installed (Debian package notary)");
+    Path t1 = Files.writeString(tmp.resolve("v1.txt"), "hello\n"), t2 = Files.writeString(tmp.resolve("v2.txt"), "two\n");
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+      String gun = "example.com/dockyard/app";
+      assertEquals(0, notary(s, "alice", "init", gun).exit());
+      assertEquals(0, notary(s, "alice", "add", gun, "v1", t1.toString()).exit());
+      Run pub = notary(s, "alice", "publish", gun);
+      assertEquals(0, pub.exit(), pub.out());
+      Run list = notary(s, "alice", "list", gun);
+      assertTrue(list.out().contains("v1") && list.out().contains("5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03"), list.out());
+      Run lookup = notary(s, "alice", "lookup", gun, "v1");
+      assertEquals("v1 sha256:5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03 6", lookup.out().strip());
+
+      assertEquals(0, notary(s, "alice", "add", gun, "v2", t2.toString()).exit());
+      assertEquals(0, notary(s, "alice", "remove", gun, "v1").exit());
+      assertEquals(0, notary(s, "alice", "publish", gun).exit());
+      // a second client trusts the repository on first use and sees the same list
+      Run bob = notary(s, "bob", "list", gun);
+      assertEquals(0, bob.exit(), bob.out());
+      assertTrue(bob.out().contains("v2") && !bob.out().contains("v1 "), bob.out());
+    }
+  }
+
+  @Test
+  void badUploadsAreRefusedAndNothingIsStored() throws Exception {
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + s.port() + "/v2/example.com/evil/_trust/tuf/";
+      String tsKey = http.send(HttpRequest.newBuilder(URI.create(base + "timestamp.key")).build(), HttpResponse.BodyHandlers.ofString()).body();
+      assertTrue(tsKey.contains("\"keytype\":\"ecdsa\""), tsKey);
+
+      // a root whose signature does not hold
+      Signer rootKey = Signer.ecdsa();
+      var signed = CanonicalJson.object().put("_type", "Root").put("version", 1).put("expires", "2036-01-01T00:00:00Z")
+          .put("consistent_snapshot", false);
+      signed.putObject("keys").set(rootKey.publicKey().id(), rootKey.publicKey().toJson());
+      var roles = signed.putObject("roles");
+      for (String r : List.of("root", "targets", "snapshot", "timestamp")) roles.putObject(r).put("threshold", 1).putArray("keyids").add(rootKey.publicKey().id());
+      SignedMetadata good = SignedMetadata.sign(signed, List.of(rootKey));
+      var tampered = good.signed().deepCopy();
+      ((com.fasterxml.jackson.databind.node.ObjectNode) tampered).put("version", 2);
+      byte[] forged = new SignedMetadata(tampered, good.signatures()).toJson();
+      HttpResponse<String> r = post(http, base, Map.of("root", forged));
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("\"code\":\"INVALID_UPDATE\"") && r.body().contains("0 valid signatures"), r.body());
+
+      // an oversized or malformed upload
+      HttpResponse<String> junk = http.send(HttpRequest.newBuilder(URI.create(base)).header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(400, junk.statusCode());
+      assertTrue(junk.body().contains("MALFORMED_UPLOAD"), junk.body());
+
+      // nothing was stored
+      HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(base + "root.json")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(404, get.statusCode());
+      assertTrue(get.body().contains("METADATA_NOT_FOUND"), get.body());
+      assertFalse(get.body().isEmpty());
+    }
+  }
+
+  static HttpResponse<String> post(HttpClient http, String url, Map<String, byte[]> files) throws Exception {
+    String boundary = "dockyardboundary";
+    java.io.ByteArrayOutputStream b = new java.io.ByteArrayOutputStream();
+    for (var f : files.entrySet()) {
+      b.writeBytes(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"files\"; filename=\"" + f.getKey()
+          + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      b.writeBytes(f.getValue());
+      b.writeBytes("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+    }
+    b.writeBytes(("--" + boundary + "--\r\n").getBytes(StandardCharsets.ISO_8859_1));
+    return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(HttpRequest.BodyPublishers.ofByteArray(b.toByteArray())).build(), HttpResponse.BodyHandlers.ofString());
+  }
+}
