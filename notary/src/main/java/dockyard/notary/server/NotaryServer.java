@@ -55,7 +55,7 @@ public final class NotaryServer implements AutoCloseable {
 
   private final HttpServer http;
   private final Map<String, Map<String, List<Stored>>> repos = new ConcurrentHashMap<>();
-  private final Map<String, Signer> timestampKeys = new ConcurrentHashMap<>();
+  private final Map<String, Signer> serverKeys = new ConcurrentHashMap<>(); // "GUN role" -> the key the server signs that role with
 
   private NotaryServer(HttpServer http) {
     this.http = http;
@@ -83,12 +83,21 @@ public final class NotaryServer implements AutoCloseable {
         return;
       }
       Matcher m;
-      if (method.equals("GET") && (m = KEY.matcher(path)).matches()) {
-        if (!m.group(2).equals("timestamp")) {
-          error(ex, 400, "INVALID_ROLE", "the server only manages the timestamp key");
+      if (method.equals("POST") && (m = KEY.matcher(path)).matches()) {
+        // rotation: a fresh key the next root must name; the old one signs until that root arrives
+        if (!m.group(2).equals("timestamp") && !m.group(2).equals("snapshot")) {
+          error(ex, 400, "INVALID_ROLE", "the server manages only the timestamp and snapshot keys");
           return;
         }
-        reply(ex, 200, CanonicalJson.encode(timestampKey(m.group(1)).publicKey().toJson()));
+        reply(ex, 200, CanonicalJson.encode(rotateKey(m.group(1), m.group(2)).publicKey().toJson()));
+        return;
+      }
+      if (method.equals("GET") && (m = KEY.matcher(path)).matches()) {
+        if (!m.group(2).equals("timestamp") && !m.group(2).equals("snapshot")) {
+          error(ex, 400, "INVALID_ROLE", "the server manages only the timestamp and snapshot keys");
+          return;
+        }
+        reply(ex, 200, CanonicalJson.encode(serverKey(m.group(1), m.group(2)).publicKey().toJson()));
         return;
       }
       if (method.equals("GET") && (m = META.matcher(path)).matches()) {
@@ -112,8 +121,26 @@ public final class NotaryServer implements AutoCloseable {
     }
   }
 
-  private synchronized Signer timestampKey(String gun) {
-    return timestampKeys.computeIfAbsent(gun, g -> {
+  private Signer timestampKey(String gun) {
+    return serverKey(gun, "timestamp");
+  }
+
+  /** Pending rotations: the new key for "GUN role", in use once a root names it. */
+  private final Map<String, Signer> rotated = new ConcurrentHashMap<>();
+
+  private synchronized Signer rotateKey(String gun, String role) {
+    try {
+      Signer k = Signer.ecdsa();
+      rotated.put(gun + " " + role, k);
+      return k;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The key the server signs {@code role} of {@code gun} with, made on first request. */
+  private synchronized Signer serverKey(String gun, String role) {
+    return serverKeys.computeIfAbsent(gun + " " + role, g -> {
       try {
         return Signer.ecdsa();
       } catch (GeneralSecurityException e) {
@@ -164,10 +191,18 @@ public final class NotaryServer implements AutoCloseable {
       for (String r : parsed.keySet()) {
         if (!List.of("root", "targets", "snapshot").contains(r)) throw new TufException(r + ": delegated roles are not accepted by this server yet");
       }
-      if (!repo.containsKey("snapshot") && !parsed.containsKey("snapshot")) throw new TufException("snapshot: the first update must include one");
+      Signer nextSnap = rotated.get(gun + " snapshot");
+      boolean serverSnapshot = serverSigns(gun, rootSigned, "snapshot")
+          || nextSnap != null && rootSigned.path("roles").path("snapshot").path("keyids").toString().contains(nextSnap.publicKey().id());
+      if (!serverSnapshot && !repo.containsKey("snapshot") && !parsed.containsKey("snapshot")) {
+        throw new TufException("snapshot: the first update must include one (or the root must give the snapshot role to the server's key)");
+      }
+      if (serverSnapshot && parsed.containsKey("snapshot")) throw new TufException("snapshot: the server signs this repository's snapshot");
       // the timestamp key the root names must be ours
       String ours = timestampKey(gun).publicKey().id();
-      if (!rootSigned.path("roles").path("timestamp").path("keyids").toString().contains(ours)) {
+      Signer nextTs = rotated.get(gun + " timestamp");
+      String keyids = rootSigned.path("roles").path("timestamp").path("keyids").toString();
+      if (!keyids.contains(ours) && (nextTs == null || !keyids.contains(nextTs.publicKey().id()))) {
         throw new TufException("root: the timestamp role does not name this server's timestamp key " + ours);
       }
     } catch (TufException e) {
@@ -178,12 +213,50 @@ public final class NotaryServer implements AutoCloseable {
       repo.computeIfAbsent(f.getKey(), k -> new ArrayList<>()).add(new Stored(parsed.get(f.getKey()).version(), f.getValue()));
     }
     try {
+      SignedMetadata root = latest(repo, "root");
+      for (String r : List.of("timestamp", "snapshot")) { // a rotated key becomes the key once a root names it
+        Signer next = rotated.get(gun + " " + r);
+        if (next != null && root.signed().path("roles").path(r).path("keyids").toString().contains(next.publicKey().id())) {
+          serverKeys.put(gun + " " + r, next);
+          rotated.remove(gun + " " + r);
+        }
+      }
+      if (serverSigns(gun, root.signed(), "snapshot")) signSnapshot(gun, repo, now);
       signTimestamp(gun, repo, now);
     } catch (GeneralSecurityException e) {
       error(ex, 500, "UNKNOWN", "could not sign the timestamp: " + e.getMessage());
       return;
     }
     reply(ex, 200, "{}".getBytes());
+  }
+
+  /** Whether the root gives {@code role} to the key this server holds for it. */
+  private boolean serverSigns(String gun, JsonNode rootSigned, String role) {
+    Signer k = serverKeys.get(gun + " " + role);
+    return k != null && rootSigned.path("roles").path(role).path("keyids").toString().contains(k.publicKey().id());
+  }
+
+  private static ObjectNode metaEntry(ObjectNode meta, String role, Stored s) {
+    ObjectNode e = meta.putObject(role);
+    e.putObject("hashes").put("sha256", Base64.getEncoder().encodeToString(HexFormat.of().parseHex(s.sha256())));
+    e.put("length", s.bytes().length);
+    return e;
+  }
+
+  /** A new snapshot over the current root and targets (and delegated roles), signed with the server's snapshot key. */
+  private void signSnapshot(String gun, Map<String, List<Stored>> repo, Instant now) throws GeneralSecurityException {
+    List<Stored> snaps = repo.computeIfAbsent("snapshot", k -> new ArrayList<>());
+    long version = snaps.isEmpty() ? 1 : snaps.getLast().version() + 1;
+    ObjectNode signed = CanonicalJson.object();
+    signed.put("_type", "Snapshot");
+    signed.put("expires", now.plus(3 * 365, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString());
+    ObjectNode meta = signed.putObject("meta");
+    for (var e : new java.util.TreeMap<>(repo).entrySet()) {
+      if (e.getKey().equals("snapshot") || e.getKey().equals("timestamp") || e.getValue().isEmpty()) continue;
+      metaEntry(meta, e.getKey(), e.getValue().getLast());
+    }
+    signed.put("version", version);
+    snaps.add(new Stored(version, SignedMetadata.sign(signed, List.of(serverKey(gun, "snapshot"))).toJson()));
   }
 
   private void signTimestamp(String gun, Map<String, List<Stored>> repo, Instant now) throws GeneralSecurityException {
@@ -193,9 +266,7 @@ public final class NotaryServer implements AutoCloseable {
     ObjectNode signed = CanonicalJson.object();
     signed.put("_type", "Timestamp");
     signed.put("expires", now.plus(14, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString());
-    ObjectNode meta = signed.putObject("meta").putObject("snapshot");
-    meta.putObject("hashes").put("sha256", Base64.getEncoder().encodeToString(HexFormat.of().parseHex(snapshot.sha256())));
-    meta.put("length", snapshot.bytes().length);
+    metaEntry(signed.putObject("meta"), "snapshot", snapshot);
     signed.put("version", version);
     SignedMetadata t = SignedMetadata.sign(signed, List.of(timestampKey(gun)));
     ts.add(new Stored(version, t.toJson()));

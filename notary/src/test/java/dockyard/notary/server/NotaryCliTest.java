@@ -30,12 +30,19 @@ class NotaryCliTest {
   record Run(int exit, String out) {}
 
   Run notary(NotaryServer s, String trustDir, String... args) throws Exception {
+    return notaryWithInput(s, trustDir, "", args);
+  }
+
+  Run notaryWithInput(NotaryServer s, String trustDir, String input, String... args) throws Exception {
     List<String> cmd = new ArrayList<>(List.of("notary", "-s", "http://127.0.0.1:" + s.port(), "-d", tmp.resolve(trustDir).toString()));
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(Map.of("NOTARY_ROOT_PASSPHRASE", "root-pass", "NOTARY_TARGETS_PASSPHRASE", "targets-pass",
         "NOTARY_SNAPSHOT_PASSPHRASE", "snapshot-pass"));
     Process p = pb.start();
+    try (var in = p.getOutputStream()) {
+      in.write(input.getBytes(StandardCharsets.UTF_8));
+    }
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
     if (!p.waitFor(60, TimeUnit.SECONDS)) p.destroyForcibly();
     return new Run(p.exitValue(), out);
@@ -63,6 +70,23 @@ class NotaryCliTest {
       Run bob = notary(s, "bob", "list", gun);
       assertEquals(0, bob.exit(), bob.out());
       assertTrue(bob.out().contains("v2") && !bob.out().contains("v1 "), bob.out());
+
+      // the snapshot key moves to the server, then the root and targets keys rotate: bob follows each
+      Run snap = notary(s, "alice", "key", "rotate", gun, "snapshot", "-r");
+      assertEquals(0, snap.exit(), snap.out());
+      assertTrue(snap.out().contains("Successfully rotated snapshot key"), snap.out());
+      Path t3 = Files.writeString(tmp.resolve("v3.txt"), "three\n");
+      assertEquals(0, notary(s, "alice", "add", gun, "v3", t3.toString()).exit());
+      Run pub2 = notary(s, "alice", "publish", gun);
+      assertEquals(0, pub2.exit(), "publish with a server-signed snapshot: " + pub2.out());
+      Run root = notaryWithInput(s, "alice", "yes\n", "key", "rotate", gun, "root");
+      assertTrue(root.out().contains("Successfully rotated root key"), root.out());
+      Run targets = notary(s, "alice", "key", "rotate", gun, "targets");
+      assertEquals(0, targets.exit(), targets.out());
+      assertEquals(0, notary(s, "alice", "publish", gun).exit());
+      Run bob2 = notary(s, "bob", "list", gun);
+      assertEquals(0, bob2.exit(), bob2.out());
+      assertTrue(bob2.out().contains("v2") && bob2.out().contains("v3"), "bob follows the rotated root: " + bob2.out());
     }
   }
 
