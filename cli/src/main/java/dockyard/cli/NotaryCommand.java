@@ -25,7 +25,8 @@ final class NotaryCommand implements Runnable {
             if (colon < 0) throw new IllegalArgumentException("--listen must be HOST:PORT, got \"" + listen + "\"");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
-            try (NotaryServer s = NotaryServer.start(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))))) {
+            try (NotaryServer s = NotaryServer.start(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))),
+                    m -> System.err.println("notary: " + m))) {
                 System.err.println("notary: serving on http://" + listen.substring(0, colon) + ":" + s.port() + " (notary -s http://... works against it)");
                 stop.await();
             }

@@ -57,13 +57,21 @@ public final class NotaryServer implements AutoCloseable {
   private final Map<String, Map<String, List<Stored>>> repos = new ConcurrentHashMap<>();
   private final Map<String, Signer> serverKeys = new ConcurrentHashMap<>(); // "GUN role" -> the key the server signs that role with
 
-  private NotaryServer(HttpServer http) {
+  private final java.util.function.Consumer<String> log;
+
+  private NotaryServer(HttpServer http, java.util.function.Consumer<String> log) {
     this.http = http;
+    this.log = log;
   }
 
   public static NotaryServer start(InetSocketAddress listen) throws IOException {
+    return start(listen, s -> {});
+  }
+
+  /** @param log told of every refused update (what and why) */
+  public static NotaryServer start(InetSocketAddress listen, java.util.function.Consumer<String> log) throws IOException {
     HttpServer h = HttpServer.create(listen, 64);
-    NotaryServer s = new NotaryServer(h);
+    NotaryServer s = new NotaryServer(h, log);
     h.createContext("/", s::handle);
     h.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
     h.start();
@@ -188,8 +196,29 @@ public final class NotaryServer implements AutoCloseable {
       for (String r : List.of("targets", "snapshot")) {
         if (parsed.containsKey(r)) parsed.get(r).verify(role(rootSigned, r, minVersion(repo, r)), now);
       }
+      // delegated roles, parents first: each checked against its parent's delegation (keys, threshold, paths)
+      List<String> delegated = parsed.keySet().stream().filter(r -> r.startsWith("targets/")).sorted().toList();
       for (String r : parsed.keySet()) {
-        if (!List.of("root", "targets", "snapshot").contains(r)) throw new TufException(r + ": delegated roles are not accepted by this server yet");
+        if (!List.of("root", "targets", "snapshot").contains(r) && !r.startsWith("targets/")) throw new TufException(r + ": not a role this server knows");
+      }
+      for (String r : delegated) {
+        String parentName = r.substring(0, r.lastIndexOf('/'));
+        SignedMetadata parent = parsed.containsKey(parentName) ? parsed.get(parentName) : latest(repo, parentName);
+        if (parent == null) throw new TufException(r + ": its parent " + parentName + " does not exist");
+        JsonNode delegation = null;
+        for (JsonNode d : parent.signed().path("delegations").path("roles")) if (d.path("name").asText().equals(r)) delegation = d;
+        if (delegation == null) throw new TufException(r + ": " + parentName + " does not delegate to it");
+        Map<String, TufKey> keys = new HashMap<>();
+        for (JsonNode id : delegation.path("keyids")) {
+          JsonNode k = parent.signed().path("delegations").path("keys").path(id.asText());
+          if (k.isObject()) keys.put(id.asText(), TufKey.fromJson(k));
+        }
+        SignedMetadata m = parsed.get(r);
+        m.verify(new SignedMetadata.Role(r, "targets", keys, delegation.path("threshold").asInt(0), minVersion(repo, r)), now);
+        for (var t = m.signed().path("targets").fieldNames(); t.hasNext(); ) {
+          String target = t.next();
+          if (!allowedPath(delegation, target)) throw new TufException(r + ": target \"" + target + "\" is outside the role's paths");
+        }
       }
       Signer nextSnap = rotated.get(gun + " snapshot");
       boolean serverSnapshot = serverSigns(gun, rootSigned, "snapshot")
@@ -206,6 +235,7 @@ public final class NotaryServer implements AutoCloseable {
         throw new TufException("root: the timestamp role does not name this server's timestamp key " + ours);
       }
     } catch (TufException e) {
+      log.accept(gun + ": update refused: " + e.getMessage());
       error(ex, 400, "INVALID_UPDATE", e.getMessage());
       return;
     }
@@ -270,6 +300,12 @@ public final class NotaryServer implements AutoCloseable {
     signed.put("version", version);
     SignedMetadata t = SignedMetadata.sign(signed, List.of(timestampKey(gun)));
     ts.add(new Stored(version, t.toJson()));
+  }
+
+  /** A delegation's paths are prefixes of the target names it may sign ("" allows every name). */
+  static boolean allowedPath(JsonNode delegation, String target) {
+    for (JsonNode p : delegation.path("paths")) if (target.startsWith(p.asText())) return true;
+    return false;
   }
 
   private static SignedMetadata latest(Map<String, List<Stored>> repo, String role) throws TufException {

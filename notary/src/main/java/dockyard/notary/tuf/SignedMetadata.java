@@ -22,8 +22,15 @@ import java.util.Set;
 public record SignedMetadata(JsonNode signed, List<Sig> signatures) {
   public record Sig(String keyId, String method, byte[] sig) {}
 
-  /** What a role must satisfy: its name as _type, its keys and threshold, the lowest acceptable version. */
-  public record Role(String type, Map<String, TufKey> keys, int threshold, long minVersion) {}
+  /**
+   * What a role must satisfy: its {@code _type} ("targets" also for delegations such as
+   * targets/releases, which {@code name} carries), its keys and threshold, the lowest acceptable version.
+   */
+  public record Role(String name, String type, Map<String, TufKey> keys, int threshold, long minVersion) {
+    public Role(String type, Map<String, TufKey> keys, int threshold, long minVersion) {
+      this(type, type, keys, threshold, minVersion);
+    }
+  }
 
   public static final long MAX_BYTES = 10 << 20;
 
@@ -70,7 +77,7 @@ public record SignedMetadata(JsonNode signed, List<Sig> signatures) {
   /** The role's checks at time {@code now}; the message names the role and what failed. */
   public void verify(Role role, Instant now) throws TufException {
     String type = signed.path("_type").asText("");
-    if (!type.equalsIgnoreCase(role.type())) throw new TufException(role.type() + ": metadata is of type \"" + type + "\"");
+    if (!type.equalsIgnoreCase(role.type())) throw new TufException(role.name() + ": metadata is of type \"" + type + "\"");
     byte[] msg = CanonicalJson.encode(signed);
     Set<String> valid = new HashSet<>();
     for (Sig s : signatures) {
@@ -78,18 +85,18 @@ public record SignedMetadata(JsonNode signed, List<Sig> signatures) {
       if (key == null || !key.id().equals(s.keyId())) continue; // a key the role does not trust
       if (Signatures.verify(key, s.method(), s.sig(), msg)) valid.add(s.keyId());
     }
-    if (role.threshold() < 1) throw new TufException(role.type() + ": threshold " + role.threshold() + " is below 1");
+    if (role.threshold() < 1) throw new TufException(role.name() + ": threshold " + role.threshold() + " is below 1");
     if (valid.size() < role.threshold()) {
-      throw new TufException(role.type() + ": " + valid.size() + " valid signature" + (valid.size() == 1 ? "" : "s") + ", threshold is " + role.threshold());
+      throw new TufException(role.name() + ": " + valid.size() + " valid signature" + (valid.size() == 1 ? "" : "s") + ", threshold is " + role.threshold());
     }
     String expires = signed.path("expires").asText("");
     try {
-      if (!Instant.parse(expires).isAfter(now)) throw new TufException(role.type() + ": expired at " + expires);
+      if (!Instant.parse(expires).isAfter(now)) throw new TufException(role.name() + ": expired at " + expires);
     } catch (DateTimeParseException e) {
-      throw new TufException(role.type() + ": bad expiry \"" + expires + "\"");
+      throw new TufException(role.name() + ": bad expiry \"" + expires + "\"");
     }
     long v = version();
-    if (v < 1) throw new TufException(role.type() + ": version " + v + " is not positive");
-    if (v < role.minVersion()) throw new TufException(role.type() + ": version " + v + " is older than the trusted " + role.minVersion() + " (rollback)");
+    if (v < 1) throw new TufException(role.name() + ": version " + v + " is not positive");
+    if (v < role.minVersion()) throw new TufException(role.name() + ": version " + v + " is older than the trusted " + role.minVersion() + " (rollback)");
   }
 }

@@ -38,7 +38,7 @@ class NotaryCliTest {
     cmd.addAll(List.of(args));
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(Map.of("NOTARY_ROOT_PASSPHRASE", "root-pass", "NOTARY_TARGETS_PASSPHRASE", "targets-pass",
-        "NOTARY_SNAPSHOT_PASSPHRASE", "snapshot-pass"));
+        "NOTARY_SNAPSHOT_PASSPHRASE", "snapshot-pass", "NOTARY_DELEGATION_PASSPHRASE", "delegation-pass"));
     Process p = pb.start();
     try (var in = p.getOutputStream()) {
       in.write(input.getBytes(StandardCharsets.UTF_8));
@@ -87,7 +87,28 @@ class NotaryCliTest {
       Run bob2 = notary(s, "bob", "list", gun);
       assertEquals(0, bob2.exit(), bob2.out());
       assertTrue(bob2.out().contains("v2") && bob2.out().contains("v3"), "bob follows the rotated root: " + bob2.out());
+
+      // a delegation: targets/releases may sign names under rel/, with a key from an openssl certificate
+      Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")), "openssl is not installed");
+      run(tmp, "openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "d.key");
+      run(tmp, "openssl", "pkcs8", "-topk8", "-nocrypt", "-in", "d.key", "-out", "d.p8.pem");
+      run(tmp, "openssl", "req", "-new", "-x509", "-key", "d.key", "-subj", "/CN=releases", "-days", "365", "-out", "d.crt");
+      assertEquals(0, notary(s, "alice", "delegation", "add", gun, "targets/releases", tmp.resolve("d.crt").toString(), "--paths", "rel/").exit());
+      assertEquals(0, notary(s, "alice", "publish", gun).exit());
+      Run imp = notary(s, "alice", "key", "import", tmp.resolve("d.p8.pem").toString(), "-r", "targets/releases");
+      assertEquals(0, imp.exit(), imp.out());
+      assertEquals(0, notary(s, "alice", "add", gun, "rel/v4", t2.toString(), "--roles", "targets/releases").exit());
+      Run pub3 = notary(s, "alice", "publish", gun);
+      assertEquals(0, pub3.exit(), "publish into the delegation: " + pub3.out());
+      Run bob3 = notary(s, "bob", "list", gun);
+      assertTrue(bob3.out().lines().anyMatch(l -> l.startsWith("rel/v4") && l.strip().endsWith("targets/releases")), bob3.out());
     }
+  }
+
+  static void run(Path dir, String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
   }
 
   @Test
@@ -124,6 +145,49 @@ class NotaryCliTest {
       assertEquals(404, get.statusCode());
       assertTrue(get.body().contains("METADATA_NOT_FOUND"), get.body());
       assertFalse(get.body().isEmpty());
+    }
+  }
+
+  @Test
+  void aDelegationSigningOutsideItsPathsIsRefused() throws Exception {
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+      HttpClient http = HttpClient.newHttpClient();
+      String base = "http://127.0.0.1:" + s.port() + "/v2/example.com/deleg/_trust/tuf/";
+      var tsKey = dockyard.notary.tuf.TufKey.fromJson(CanonicalJson.parse(
+          http.send(HttpRequest.newBuilder(URI.create(base + "timestamp.key")).build(), HttpResponse.BodyHandlers.ofByteArray()).body()));
+      Signer rootKey = Signer.ecdsa(), targetsKey = Signer.ecdsa(), snapKey = Signer.ecdsa(), relKey = Signer.ecdsa();
+      String exp = "2036-01-01T00:00:00Z";
+      var root = CanonicalJson.object().put("_type", "Root").put("version", 1).put("expires", exp).put("consistent_snapshot", false);
+      var keys = root.putObject("keys");
+      var roles = root.putObject("roles");
+      for (var e : Map.of("root", rootKey.publicKey(), "targets", targetsKey.publicKey(), "snapshot", snapKey.publicKey(), "timestamp", tsKey).entrySet()) {
+        keys.set(e.getValue().id(), e.getValue().toJson());
+        roles.putObject(e.getKey()).put("threshold", 1).putArray("keyids").add(e.getValue().id());
+      }
+      var targets = CanonicalJson.object().put("_type", "Targets").put("version", 1).put("expires", exp);
+      targets.putObject("targets");
+      var deleg = targets.putObject("delegations");
+      deleg.putObject("keys").set(relKey.publicKey().id(), relKey.publicKey().toJson());
+      var rel = deleg.putArray("roles").addObject().put("name", "targets/rel").put("threshold", 1);
+      rel.putArray("keyids").add(relKey.publicKey().id());
+      rel.putArray("paths").add("rel/");
+      var snapshot = CanonicalJson.object().put("_type", "Snapshot").put("version", 1).put("expires", exp);
+      snapshot.putObject("meta");
+      HttpResponse<String> first = post(http, base, Map.of("root", SignedMetadata.sign(root, List.of(rootKey)).toJson(),
+          "targets", SignedMetadata.sign(targets, List.of(targetsKey)).toJson(), "snapshot", SignedMetadata.sign(snapshot, List.of(snapKey)).toJson()));
+      assertEquals(200, first.statusCode(), first.body());
+
+      var outside = CanonicalJson.object().put("_type", "Targets").put("version", 1).put("expires", exp);
+      outside.putObject("targets").putObject("other/app").put("length", 1).putObject("hashes").put("sha256", "AA==");
+      HttpResponse<String> r = post(http, base, Map.of("targets/rel", SignedMetadata.sign(outside, List.of(relKey)).toJson()));
+      assertEquals(400, r.statusCode(), r.body());
+      assertTrue(r.body().contains("other/app") && r.body().contains("outside the role's paths"), r.body());
+      var inside = CanonicalJson.object().put("_type", "Targets").put("version", 1).put("expires", exp);
+      inside.putObject("targets").putObject("rel/app").put("length", 1).putObject("hashes").put("sha256", "AA==");
+      HttpResponse<String> ok = post(http, base, Map.of("targets/rel", SignedMetadata.sign(inside, List.of(relKey)).toJson()));
+      assertEquals(200, ok.statusCode(), ok.body());
+      HttpResponse<String> stray = post(http, base, Map.of("targets/rel", SignedMetadata.sign(inside.deepCopy().put("version", 2), List.of(targetsKey)).toJson()));
+      assertEquals(400, stray.statusCode(), "signed by a key the delegation does not name: " + stray.body());
     }
   }
 
