@@ -16,18 +16,28 @@ final class NotaryCommand implements Runnable {
 
     @Override public void run() { spec.commandLine().usage(System.out); }
 
-    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve the notary-server API until interrupted (metadata kept in memory for now).")
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve the notary-server API until interrupted; metadata and the server's keys in an H2 database.")
     static final class Serve implements Callable<Integer> {
         @Option(names = "--listen", description = "HOST:PORT. Default: 127.0.0.1:4443") String listen = "127.0.0.1:4443";
+        @Option(names = "--db", description = "H2 database file (\".mv.db\" is added). Default: $XDG_DATA_HOME/dockyard/notary/server") java.nio.file.Path db;
+        @Option(names = "--memory", description = "keep nothing on disk") boolean memory;
 
         @Override public Integer call() throws Exception {
             int colon = listen.lastIndexOf(':');
             if (colon < 0) throw new IllegalArgumentException("--listen must be HOST:PORT, got \"" + listen + "\"");
             CountDownLatch stop = new CountDownLatch(1);
             Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            java.nio.file.Path file = db;
+            if (file == null) {
+                String xdg = System.getenv("XDG_DATA_HOME");
+                java.nio.file.Path base = xdg != null && !xdg.isEmpty() ? java.nio.file.Path.of(xdg) : java.nio.file.Path.of(System.getProperty("user.home"), ".local", "share");
+                file = base.resolve("dockyard").resolve("notary").resolve("server");
+            }
+            if (!memory) java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+            var store = memory ? dockyard.notary.server.Persistence.memory() : dockyard.notary.server.Persistence.h2(file);
             try (NotaryServer s = NotaryServer.start(new InetSocketAddress(listen.substring(0, colon), Integer.parseInt(listen.substring(colon + 1))),
-                    m -> System.err.println("notary: " + m))) {
-                System.err.println("notary: serving on http://" + listen.substring(0, colon) + ":" + s.port() + " (notary -s http://... works against it)");
+                    m -> System.err.println("notary: " + m), store)) {
+                System.err.println("notary: serving on http://" + listen.substring(0, colon) + ":" + s.port() + " (notary -s http://... works against it)" + (memory ? ", in memory" : ", database " + file + ".mv.db"));
                 stop.await();
             }
             return 0;

@@ -58,24 +58,50 @@ public final class NotaryServer implements AutoCloseable {
   private final Map<String, Signer> serverKeys = new ConcurrentHashMap<>(); // "GUN role" -> the key the server signs that role with
 
   private final java.util.function.Consumer<String> log;
+  private final Persistence store;
 
-  private NotaryServer(HttpServer http, java.util.function.Consumer<String> log) {
+  private NotaryServer(HttpServer http, java.util.function.Consumer<String> log, Persistence store) {
     this.http = http;
     this.log = log;
+    this.store = store;
   }
 
   public static NotaryServer start(InetSocketAddress listen) throws IOException {
-    return start(listen, s -> {});
+    return start(listen, s -> {}, Persistence.memory());
   }
 
-  /** @param log told of every refused update (what and why) */
-  public static NotaryServer start(InetSocketAddress listen, java.util.function.Consumer<String> log) throws IOException {
+  /**
+   * @param log   told of every refused update (what and why)
+   * @param store where metadata and the server's keys persist; loaded now
+   */
+  public static NotaryServer start(InetSocketAddress listen, java.util.function.Consumer<String> log, Persistence store) throws IOException {
     HttpServer h = HttpServer.create(listen, 64);
-    NotaryServer s = new NotaryServer(h, log);
+    NotaryServer s = new NotaryServer(h, log, store);
+    s.load();
     h.createContext("/", s::handle);
     h.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
     h.start();
     return s;
+  }
+
+  private void load() throws IOException {
+    for (Persistence.Row r : store.loadFiles()) {
+      repos.computeIfAbsent(r.gun(), g -> new ConcurrentHashMap<>()).computeIfAbsent(r.role(), k -> new ArrayList<>())
+          .add(new Stored(r.version(), r.bytes()));
+    }
+    for (Persistence.KeyRow k : store.loadKeys()) {
+      try {
+        var priv = java.security.KeyFactory.getInstance("EC").generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(k.pkcs8()));
+        Signer signer = new Signer(new TufKey(k.keyType(), k.publicBytes()), priv);
+        (k.pending() ? rotated : serverKeys).put(k.gun() + " " + k.role(), signer);
+      } catch (GeneralSecurityException e) {
+        throw new IOException("notary database: server key for " + k.gun() + " " + k.role() + " is unreadable: " + e.getMessage());
+      }
+    }
+  }
+
+  private static Persistence.KeyRow keyRow(String gun, String role, boolean pending, Signer k) {
+    return new Persistence.KeyRow(gun, role, pending, k.publicKey().keyType(), k.publicKey().publicBytes(), k.privateKey().getEncoded());
   }
 
   public int port() {
@@ -119,7 +145,13 @@ public final class NotaryServer implements AutoCloseable {
         return;
       }
       if (method.equals("DELETE") && (m = UPDATE.matcher(path)).matches()) {
-        repos.remove(m.group(1));
+        String gun = m.group(1);
+        synchronized (this) {
+          store.deleteRepository(gun);
+          repos.remove(gun);
+          serverKeys.keySet().removeIf(k -> k.startsWith(gun + " "));
+          rotated.keySet().removeIf(k -> k.startsWith(gun + " "));
+        }
         reply(ex, 200, "{}".getBytes());
         return;
       }
@@ -136,9 +168,10 @@ public final class NotaryServer implements AutoCloseable {
   /** Pending rotations: the new key for "GUN role", in use once a root names it. */
   private final Map<String, Signer> rotated = new ConcurrentHashMap<>();
 
-  private synchronized Signer rotateKey(String gun, String role) {
+  private synchronized Signer rotateKey(String gun, String role) throws IOException {
     try {
       Signer k = Signer.ecdsa();
+      store.saveKey(keyRow(gun, role, true, k));
       rotated.put(gun + " " + role, k);
       return k;
     } catch (GeneralSecurityException e) {
@@ -150,9 +183,11 @@ public final class NotaryServer implements AutoCloseable {
   private synchronized Signer serverKey(String gun, String role) {
     return serverKeys.computeIfAbsent(gun + " " + role, g -> {
       try {
-        return Signer.ecdsa();
-      } catch (GeneralSecurityException e) {
-        throw new IllegalStateException(e);
+        Signer k = Signer.ecdsa();
+        store.saveKey(keyRow(gun, role, false, k));
+        return k;
+      } catch (GeneralSecurityException | IOException e) {
+        throw new IllegalStateException("cannot make the " + role + " key of " + gun + ": " + e.getMessage(), e);
       }
     });
   }
@@ -239,23 +274,46 @@ public final class NotaryServer implements AutoCloseable {
       error(ex, 400, "INVALID_UPDATE", e.getMessage());
       return;
     }
+    // the new state is built beside the current one, stored in one transaction, and only then shown
+    Map<String, List<Stored>> next = new HashMap<>();
+    for (var e : repo.entrySet()) next.put(e.getKey(), new ArrayList<>(e.getValue()));
+    List<Persistence.Row> rows = new ArrayList<>();
     for (var f : files.entrySet()) {
-      repo.computeIfAbsent(f.getKey(), k -> new ArrayList<>()).add(new Stored(parsed.get(f.getKey()).version(), f.getValue()));
+      Stored st = new Stored(parsed.get(f.getKey()).version(), f.getValue());
+      next.computeIfAbsent(f.getKey(), k -> new ArrayList<>()).add(st);
+      rows.add(new Persistence.Row(gun, f.getKey(), st.version(), st.bytes()));
     }
+    List<Persistence.KeyRow> promoted = new ArrayList<>();
     try {
-      SignedMetadata root = latest(repo, "root");
+      SignedMetadata root = latest(next, "root");
+      Map<String, Signer> signers = new HashMap<>();
       for (String r : List.of("timestamp", "snapshot")) { // a rotated key becomes the key once a root names it
-        Signer next = rotated.get(gun + " " + r);
-        if (next != null && root.signed().path("roles").path(r).path("keyids").toString().contains(next.publicKey().id())) {
-          serverKeys.put(gun + " " + r, next);
-          rotated.remove(gun + " " + r);
+        Signer pending = rotated.get(gun + " " + r);
+        if (pending != null && root.signed().path("roles").path(r).path("keyids").toString().contains(pending.publicKey().id())) {
+          signers.put(r, pending);
+          promoted.add(keyRow(gun, r, false, pending));
+        } else {
+          Signer current = serverKeys.get(gun + " " + r);
+          if (current != null) signers.put(r, current);
         }
       }
-      if (serverSigns(gun, root.signed(), "snapshot")) signSnapshot(gun, repo, now);
-      signTimestamp(gun, repo, now);
+      Signer snap = signers.get("snapshot");
+      if (snap != null && root.signed().path("roles").path("snapshot").path("keyids").toString().contains(snap.publicKey().id())) {
+        rows.add(signSnapshot(gun, next, now, snap));
+      }
+      rows.add(signTimestamp(gun, next, now, signers.containsKey("timestamp") ? signers.get("timestamp") : timestampKey(gun)));
+      store.saveUpdate(rows, promoted);
     } catch (GeneralSecurityException e) {
-      error(ex, 500, "UNKNOWN", "could not sign the timestamp: " + e.getMessage());
+      error(ex, 500, "UNKNOWN", "could not sign: " + e.getMessage());
       return;
+    } catch (IOException e) {
+      log.accept(gun + ": " + e.getMessage());
+      error(ex, 500, "DATABASE_ERROR", e.getMessage());
+      return;
+    }
+    repo.putAll(next);
+    for (Persistence.KeyRow k : promoted) {
+      serverKeys.put(gun + " " + k.role(), rotated.remove(gun + " " + k.role()));
     }
     reply(ex, 200, "{}".getBytes());
   }
@@ -274,7 +332,7 @@ public final class NotaryServer implements AutoCloseable {
   }
 
   /** A new snapshot over the current root and targets (and delegated roles), signed with the server's snapshot key. */
-  private void signSnapshot(String gun, Map<String, List<Stored>> repo, Instant now) throws GeneralSecurityException {
+  private static Persistence.Row signSnapshot(String gun, Map<String, List<Stored>> repo, Instant now, Signer key) throws GeneralSecurityException {
     List<Stored> snaps = repo.computeIfAbsent("snapshot", k -> new ArrayList<>());
     long version = snaps.isEmpty() ? 1 : snaps.getLast().version() + 1;
     ObjectNode signed = CanonicalJson.object();
@@ -286,10 +344,12 @@ public final class NotaryServer implements AutoCloseable {
       metaEntry(meta, e.getKey(), e.getValue().getLast());
     }
     signed.put("version", version);
-    snaps.add(new Stored(version, SignedMetadata.sign(signed, List.of(serverKey(gun, "snapshot"))).toJson()));
+    Stored st = new Stored(version, SignedMetadata.sign(signed, List.of(key)).toJson());
+    snaps.add(st);
+    return new Persistence.Row(gun, "snapshot", version, st.bytes());
   }
 
-  private void signTimestamp(String gun, Map<String, List<Stored>> repo, Instant now) throws GeneralSecurityException {
+  private static Persistence.Row signTimestamp(String gun, Map<String, List<Stored>> repo, Instant now, Signer key) throws GeneralSecurityException {
     Stored snapshot = repo.get("snapshot").getLast();
     List<Stored> ts = repo.computeIfAbsent("timestamp", k -> new ArrayList<>());
     long version = ts.isEmpty() ? 1 : ts.getLast().version() + 1;
@@ -298,8 +358,9 @@ public final class NotaryServer implements AutoCloseable {
     signed.put("expires", now.plus(14, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString());
     metaEntry(signed.putObject("meta"), "snapshot", snapshot);
     signed.put("version", version);
-    SignedMetadata t = SignedMetadata.sign(signed, List.of(timestampKey(gun)));
-    ts.add(new Stored(version, t.toJson()));
+    Stored st = new Stored(version, SignedMetadata.sign(signed, List.of(key)).toJson());
+    ts.add(st);
+    return new Persistence.Row(gun, "timestamp", version, st.bytes());
   }
 
   /** A delegation's paths are prefixes of the target names it may sign ("" allows every name). */
@@ -351,5 +412,10 @@ public final class NotaryServer implements AutoCloseable {
   @Override
   public void close() {
     http.stop(0);
+    try {
+      store.close();
+    } catch (IOException e) {
+      log.accept("closing the database: " + e.getMessage());
+    }
   }
 }

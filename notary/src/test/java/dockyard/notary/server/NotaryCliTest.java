@@ -112,6 +112,35 @@ class NotaryCliTest {
   }
 
   @Test
+  void aRestartedServerKeepsItsMetadataAndKeysInTheDatabase() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/notary")), "the notary CLI is not installed (Debian package notary)");
+    Path db = tmp.resolve("db/server");
+    Files.createDirectories(db.getParent());
+    Path t1 = Files.writeString(tmp.resolve("v1.txt"), "hello\n");
+    String gun = "example.com/dockyard/kept";
+    String tsKey;
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0), m -> {}, Persistence.h2(db))) {
+      assertEquals(0, notary(s, "alice", "init", gun).exit());
+      assertEquals(0, notary(s, "alice", "add", gun, "v1", t1.toString()).exit());
+      assertEquals(0, notary(s, "alice", "publish", gun).exit());
+      tsKey = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v2/" + gun + "/_trust/tuf/timestamp.key")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+    }
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0), m -> {}, Persistence.h2(db))) {
+      String again = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + s.port() + "/v2/" + gun + "/_trust/tuf/timestamp.key")).build(),
+          HttpResponse.BodyHandlers.ofString()).body();
+      assertEquals(tsKey, again, "the same timestamp key after a restart");
+      Run bob = notary(s, "bob", "list", gun);
+      assertEquals(0, bob.exit(), bob.out());
+      assertTrue(bob.out().contains("v1"), bob.out());
+      Path t2 = Files.writeString(tmp.resolve("v2.txt"), "two\n");
+      assertEquals(0, notary(s, "alice", "add", gun, "v2", t2.toString()).exit());
+      Run pub = notary(s, "alice", "publish", gun);
+      assertEquals(0, pub.exit(), "publishing on after a restart: " + pub.out());
+    }
+  }
+
+  @Test
   void badUploadsAreRefusedAndNothingIsStored() throws Exception {
     try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0))) {
       HttpClient http = HttpClient.newHttpClient();
