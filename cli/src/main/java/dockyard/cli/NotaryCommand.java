@@ -8,11 +8,18 @@ import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
-/** {@code dockyard notary serve}: the notary-server API (plain HTTP; point `notary -s http://HOST:PORT` at it). */
-@Command(name = "notary", mixinStandardHelpOptions = true, description = "TUF signing and a notary-server (Notary).",
-        subcommands = {NotaryCommand.Serve.class})
+/**
+ * {@code dockyard notary}: the notary CLI's verbs and flags over {@code dockyard.notary.client}
+ * (same trust directory layout, so keys and staged changes are shared with the real notary), and
+ * {@code serve}, the notary-server API (plain HTTP; point `notary -s http://HOST:PORT` at it).
+ */
+@Command(name = "notary", mixinStandardHelpOptions = true, description = "TUF signing: a notary client and a notary-server (Notary).",
+        subcommands = {NotaryCommand.Serve.class, NotaryClientCommands.Init.class, NotaryClientCommands.Add.class, NotaryClientCommands.Remove.class,
+                NotaryClientCommands.ListTargets.class, NotaryClientCommands.Publish.class, NotaryClientCommands.Lookup.class,
+                NotaryClientCommands.Verify.class, NotaryClientCommands.Status.class, NotaryClientCommands.Key.class, NotaryClientCommands.Delegation.class})
 final class NotaryCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+    @picocli.CommandLine.Mixin NotaryClientCommands.Globals globals;
 
     @Override public void run() { spec.commandLine().usage(System.out); }
 

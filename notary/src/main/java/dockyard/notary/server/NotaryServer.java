@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dockyard.notary.tuf.CanonicalJson;
+import dockyard.notary.tuf.FileMeta;
 import dockyard.notary.tuf.SignedMetadata;
 import dockyard.notary.tuf.Signer;
 import dockyard.notary.tuf.TufException;
@@ -243,13 +244,8 @@ public final class NotaryServer implements AutoCloseable {
         JsonNode delegation = null;
         for (JsonNode d : parent.signed().path("delegations").path("roles")) if (d.path("name").asText().equals(r)) delegation = d;
         if (delegation == null) throw new TufException(r + ": " + parentName + " does not delegate to it");
-        Map<String, TufKey> keys = new HashMap<>();
-        for (JsonNode id : delegation.path("keyids")) {
-          JsonNode k = parent.signed().path("delegations").path("keys").path(id.asText());
-          if (k.isObject()) keys.put(id.asText(), TufKey.fromJson(k));
-        }
         SignedMetadata m = parsed.get(r);
-        m.verify(new SignedMetadata.Role(r, "targets", keys, delegation.path("threshold").asInt(0), minVersion(repo, r)), now);
+        m.verify(SignedMetadata.Role.delegated(parent.signed(), delegation, minVersion(repo, r)), now);
         for (var t = m.signed().path("targets").fieldNames(); t.hasNext(); ) {
           String target = t.next();
           if (!allowedPath(delegation, target)) throw new TufException(r + ": target \"" + target + "\" is outside the role's paths");
@@ -262,6 +258,7 @@ public final class NotaryServer implements AutoCloseable {
         throw new TufException("snapshot: the first update must include one (or the root must give the snapshot role to the server's key)");
       }
       if (serverSnapshot && parsed.containsKey("snapshot")) throw new TufException("snapshot: the server signs this repository's snapshot");
+      if (parsed.containsKey("snapshot")) checkSnapshot(parsed.get("snapshot"), files, repo);
       // the timestamp key the root names must be ours
       String ours = timestampKey(gun).publicKey().id();
       Signer nextTs = rotated.get(gun + " timestamp");
@@ -318,17 +315,37 @@ public final class NotaryServer implements AutoCloseable {
     reply(ex, 200, "{}".getBytes());
   }
 
+  /**
+   * An uploaded snapshot must record root and targets, and the length and hashes it records for
+   * each role must be those of the role's bytes after this update (uploaded or already stored):
+   * otherwise clients would be told to trust files the server does not serve.
+   */
+  private static void checkSnapshot(SignedMetadata snapshot, Map<String, byte[]> files, Map<String, List<Stored>> repo) throws TufException {
+    JsonNode meta = snapshot.signed().path("meta");
+    for (String required : List.of("root", "targets")) {
+      if (!meta.has(required)) throw new TufException("snapshot: records no " + required + " metadata");
+    }
+    for (var e = meta.fields(); e.hasNext(); ) {
+      var f = e.next();
+      byte[] current = files.get(f.getKey());
+      if (current == null) {
+        List<Stored> l = repo.get(f.getKey());
+        if (l == null || l.isEmpty()) throw new TufException("snapshot: records " + f.getKey() + ", which this repository does not have");
+        current = l.getLast().bytes();
+      }
+      FileMeta.fromJson(f.getValue(), "snapshot's record of " + f.getKey()).check(current, "snapshot's record of " + f.getKey());
+    }
+  }
+
   /** Whether the root gives {@code role} to the key this server holds for it. */
   private boolean serverSigns(String gun, JsonNode rootSigned, String role) {
     Signer k = serverKeys.get(gun + " " + role);
     return k != null && rootSigned.path("roles").path(role).path("keyids").toString().contains(k.publicKey().id());
   }
 
-  private static ObjectNode metaEntry(ObjectNode meta, String role, Stored s) {
-    ObjectNode e = meta.putObject(role);
-    e.putObject("hashes").put("sha256", Base64.getEncoder().encodeToString(HexFormat.of().parseHex(s.sha256())));
-    e.put("length", s.bytes().length);
-    return e;
+  /** A role's length, sha256 and sha512, as notary-server records them in a snapshot or timestamp. */
+  private static void metaEntry(ObjectNode meta, String role, Stored s) {
+    meta.set(role, FileMeta.of(s.bytes()).toJson());
   }
 
   /** A new snapshot over the current root and targets (and delegated roles), signed with the server's snapshot key. */
@@ -379,16 +396,8 @@ public final class NotaryServer implements AutoCloseable {
     return l == null || l.isEmpty() ? 1 : l.getLast().version() + 1;
   }
 
-  /** A role as the root describes it: its keys (from root.signed.keys) and threshold. */
   static SignedMetadata.Role role(JsonNode rootSigned, String name, long minVersion) throws TufException {
-    JsonNode r = rootSigned.path("roles").path(name);
-    if (!r.isObject()) throw new TufException("root: no role \"" + name + "\"");
-    Map<String, TufKey> keys = new HashMap<>();
-    for (JsonNode id : r.path("keyids")) {
-      JsonNode k = rootSigned.path("keys").path(id.asText());
-      if (k.isObject()) keys.put(id.asText(), TufKey.fromJson(k));
-    }
-    return new SignedMetadata.Role(name, keys, r.path("threshold").asInt(0), minVersion);
+    return SignedMetadata.Role.fromRoot(rootSigned, name, minVersion);
   }
 
   private static byte[] readLimited(InputStream in) throws IOException {

@@ -30,6 +30,28 @@ public record SignedMetadata(JsonNode signed, List<Sig> signatures) {
     public Role(String type, Map<String, TufKey> keys, int threshold, long minVersion) {
       this(type, type, keys, threshold, minVersion);
     }
+
+    /** A top-level role as the root describes it: its keys (from root.signed.keys) and threshold. */
+    public static Role fromRoot(JsonNode rootSigned, String name, long minVersion) throws TufException {
+      JsonNode r = rootSigned.path("roles").path(name);
+      if (!r.isObject()) throw new TufException("root: no role \"" + name + "\"");
+      return new Role(name, name, keys(rootSigned.path("keys"), r.path("keyids")), r.path("threshold").asInt(0), minVersion);
+    }
+
+    /** A delegated role ("targets/…") as its parent's delegation entry describes it. */
+    public static Role delegated(JsonNode parentSigned, JsonNode entry, long minVersion) throws TufException {
+      return new Role(entry.path("name").asText(), "targets", keys(parentSigned.path("delegations").path("keys"), entry.path("keyids")),
+          entry.path("threshold").asInt(0), minVersion);
+    }
+
+    private static Map<String, TufKey> keys(JsonNode all, JsonNode ids) throws TufException {
+      Map<String, TufKey> keys = new java.util.LinkedHashMap<>();
+      for (JsonNode id : ids) {
+        JsonNode k = all.path(id.asText());
+        if (k.isObject()) keys.put(id.asText(), TufKey.fromJson(k));
+      }
+      return keys;
+    }
   }
 
   public static final long MAX_BYTES = 10 << 20;
@@ -62,12 +84,24 @@ public record SignedMetadata(JsonNode signed, List<Sig> signatures) {
     return new SignedMetadata(signed, sigs);
   }
 
+  /**
+   * The file as notary writes it: {"signed": canonical, "signatures": [...]}, in that order (Go's
+   * struct order, not sorted). notary-server re-serializes what it loads this way before hashing
+   * the snapshot into a timestamp, so any other byte layout makes its timestamp name a snapshot
+   * it never stored.
+   */
   public byte[] toJson() {
-    ObjectNode n = CanonicalJson.MAPPER.createObjectNode();
-    n.set("signed", signed);
-    ArrayNode a = n.putArray("signatures");
+    ObjectNode sigs = CanonicalJson.MAPPER.createObjectNode();
+    ArrayNode a = sigs.putArray("signatures");
     for (Sig s : signatures) a.addObject().put("keyid", s.keyId()).put("method", s.method()).put("sig", Base64.getEncoder().encodeToString(s.sig()));
-    return CanonicalJson.encode(n);
+    byte[] signedBytes = CanonicalJson.encode(signed);
+    byte[] sigBytes = CanonicalJson.encode(sigs); // {"signatures":[...]}
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(signedBytes.length + sigBytes.length + 12);
+    out.writeBytes("{\"signed\":".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    out.writeBytes(signedBytes);
+    out.write(',');
+    out.write(sigBytes, 1, sigBytes.length - 1);
+    return out.toByteArray();
   }
 
   public long version() {

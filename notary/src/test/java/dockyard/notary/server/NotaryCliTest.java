@@ -201,9 +201,11 @@ class NotaryCliTest {
       rel.putArray("keyids").add(relKey.publicKey().id());
       rel.putArray("paths").add("rel/");
       var snapshot = CanonicalJson.object().put("_type", "Snapshot").put("version", 1).put("expires", exp);
-      snapshot.putObject("meta");
-      HttpResponse<String> first = post(http, base, Map.of("root", SignedMetadata.sign(root, List.of(rootKey)).toJson(),
-          "targets", SignedMetadata.sign(targets, List.of(targetsKey)).toJson(), "snapshot", SignedMetadata.sign(snapshot, List.of(snapKey)).toJson()));
+      byte[] rootBytes = SignedMetadata.sign(root, List.of(rootKey)).toJson(), targetsBytes = SignedMetadata.sign(targets, List.of(targetsKey)).toJson();
+      var meta = snapshot.putObject("meta");
+      meta.set("root", dockyard.notary.tuf.FileMeta.of(rootBytes).toJson());
+      meta.set("targets", dockyard.notary.tuf.FileMeta.of(targetsBytes).toJson());
+      HttpResponse<String> first = post(http, base, Map.of("root", rootBytes, "targets", targetsBytes, "snapshot", SignedMetadata.sign(snapshot, List.of(snapKey)).toJson()));
       assertEquals(200, first.statusCode(), first.body());
 
       var outside = CanonicalJson.object().put("_type", "Targets").put("version", 1).put("expires", exp);
