@@ -107,7 +107,7 @@ public final class NotaryRepository {
 
     byte[] rootBytes = source.get("root", null);
     if (rootBytes == null) throw new NotaryRemote.NotFound("repository " + gun + " does not exist on the server (init it, then publish)");
-    SignedMetadata root = verifyRoot(cachedMetadata("root"), rootBytes, now);
+    SignedMetadata root = verifyRoot(source, cachedMetadata("root"), rootBytes, now);
     raw.put("root", rootBytes);
     roles.put("root", root);
 
@@ -181,9 +181,19 @@ public final class NotaryRepository {
    * GUN (notary's trust on first use); later, a changed root must be signed by a threshold of the
    * trusted root's keys as well as its own, and must not be older.
    */
-  private SignedMetadata verifyRoot(SignedMetadata trusted, byte[] bytes, Instant now) throws TufException {
+  private SignedMetadata verifyRoot(Source source, SignedMetadata trusted, byte[] bytes, Instant now) throws IOException, TufException {
     SignedMetadata root = SignedMetadata.parse(bytes, "root");
     if (trusted != null) {
+      // a client that missed rotations walks the versions in between, each vouched for by the one before
+      for (long v = trusted.version() + 1; v < root.version(); v++) {
+        byte[] b = source.get(v + ".root", null);
+        if (b == null) break;
+        SignedMetadata step = SignedMetadata.parse(b, "root version " + v);
+        if (step.version() != v) throw new TufException("root version " + v + ": the server sent version " + step.version());
+        step.verify(SignedMetadata.Role.fromRoot(trusted.signed(), "root", v), now);
+        step.verify(SignedMetadata.Role.fromRoot(step.signed(), "root", v), now);
+        trusted = step;
+      }
       root.verify(SignedMetadata.Role.fromRoot(trusted.signed(), "root", trusted.version()), now);
     }
     SignedMetadata.Role self = SignedMetadata.Role.fromRoot(root.signed(), "root", 1);
