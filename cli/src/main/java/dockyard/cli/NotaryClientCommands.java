@@ -83,7 +83,7 @@ final class NotaryClientCommands {
         }
 
         PrintStream out() {
-            return new PrintStream(new java.io.FileOutputStream(java.io.FileDescriptor.out), true);
+            return System.out;
         }
 
         NotaryRepository repo(String gun) throws IOException {
