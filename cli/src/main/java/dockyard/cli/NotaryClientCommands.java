@@ -38,6 +38,7 @@ final class NotaryClientCommands {
         @Option(names = {"-d", "--trustDir"}, description = "trust directory. Default: the config's trust_dir, else ~/.notary") Path trustDir;
         @Option(names = {"-c", "--configFile"}, description = "notary config JSON. Default: TRUST_DIR/config.json when present") Path config;
         @Option(names = {"-D", "--debug"}, description = "more output") boolean debug;
+        @Option(names = "--tlscacert", description = "trust only server certificates signed by this CA (PEM). Default: the config's remote_server.root_ca") Path tlsCa;
     }
 
     /** A verb's resolved settings: its own flags, then the parent's (`notary -s X list` and `notary list -s X` both work). */
@@ -86,8 +87,18 @@ final class NotaryClientCommands {
             return System.out;
         }
 
+        javax.net.ssl.SSLContext tls() throws IOException {
+            Path ca = own.tlsCa != null ? own.tlsCa : parentGlobals().tlsCa;
+            if (ca == null) {
+                String fromConfig = config().path("remote_server").path("root_ca").asText("");
+                if (fromConfig.isEmpty()) return null;
+                ca = trustDir().resolve(fromConfig.replaceFirst("^~", System.getProperty("user.home")));
+            }
+            return NotaryRemote.trustingCa(ca);
+        }
+
         NotaryRepository repo(String gun) throws IOException {
-            return new NotaryRepository(trustDir(), gun, new NotaryRemote(server(), gun), Passphrases.fromEnvironment(System.getenv()),
+            return new NotaryRepository(trustDir(), gun, new NotaryRemote(server(), gun, tls()), Passphrases.fromEnvironment(System.getenv()),
                     Clock.systemUTC(), m -> System.err.println("notary: warning: " + m));
         }
 
@@ -100,12 +111,13 @@ final class NotaryClientCommands {
     static final class Init extends Verb {
         @Parameters(index = "0", paramLabel = "GUN") String gun;
         @Option(names = {"-p", "--publish"}, description = "publish right away") boolean publish;
+        @Option(names = "--rootkey", description = "root key (ECDSA PEM) to initialize the repository with") Path rootKey;
 
         @Override public Integer call() throws Exception {
             NotaryRepository r = repo(gun);
             KeyRing.Entry root = r.keys().rootKey();
-            out().println(root != null ? "Root key found, using: " + root.keyId() : "No root keys found. Generating a new root key...");
-            r.init();
+            if (rootKey == null) out().println(root != null ? "Root key found, using: " + root.keyId() : "No root keys found. Generating a new root key...");
+            r.init(rootKey);
             if (publish) {
                 out().println("Pushing changes to " + gun);
                 r.publish();
@@ -251,7 +263,57 @@ final class NotaryClientCommands {
         }
     }
 
-    @Command(name = "key", mixinStandardHelpOptions = true, description = "Operate on keys.", subcommands = {Key.ListKeys.class, Key.Rotate.class, Key.Import.class})
+    @Command(name = "addhash", mixinStandardHelpOptions = true, description = "Stage a target by its size and hashes, without the file.")
+    static final class AddHash extends Verb {
+        @Parameters(index = "0", paramLabel = "GUN") String gun;
+        @Parameters(index = "1", paramLabel = "TARGET") String name;
+        @Parameters(index = "2", paramLabel = "SIZE") long size;
+        @Option(names = "--sha256", description = "hex sha256 of the target") String sha256;
+        @Option(names = "--sha512", description = "hex sha512 of the target") String sha512;
+        @Option(names = {"-r", "--roles"}, description = "delegation role to add the target to. Default: targets") List<String> roles = new ArrayList<>();
+        @Option(names = "--custom", description = "file of custom JSON for the target") Path custom;
+        @Option(names = {"-p", "--publish"}, description = "publish right away") boolean publish;
+
+        @Override public Integer call() throws Exception {
+            NotaryRepository r = repo(gun);
+            JsonNode c = custom == null ? null : new ObjectMapper().readTree(custom.toFile());
+            for (String role : roles.isEmpty() ? List.of("targets") : roles) r.stageTargetHash(name, size, sha256, sha512, role, c);
+            out().println("Addition of target \"" + name + "\" by sha256 hash to repository \"" + gun + "\" staged for next publish.");
+            if (publish) new Publish().publish(r, out());
+            return 0;
+        }
+    }
+
+    @Command(name = "reset", mixinStandardHelpOptions = true, description = "Drop staged changes: --all, or -n N for the numbers `status` shows.")
+    static final class Reset extends Verb {
+        @Parameters(index = "0", paramLabel = "GUN") String gun;
+        @Option(names = "--all", description = "all staged changes") boolean all;
+        @Option(names = {"-n", "--number"}, split = ",", description = "these changes") List<Integer> numbers = new ArrayList<>();
+
+        @Override public Integer call() throws Exception {
+            NotaryRepository r = repo(gun);
+            if (all) r.changelist().clear();
+            else if (!numbers.isEmpty()) r.changelist().remove(numbers);
+            else throw new IllegalArgumentException("say which changes: --all or -n N[,N...]");
+            out().println("Successfully reset specified changes for repository " + gun);
+            return 0;
+        }
+    }
+
+    @Command(name = "delete", mixinStandardHelpOptions = true, description = "Delete the local trust data of a repository (and with --remote, the server's).")
+    static final class Delete extends Verb {
+        @Parameters(index = "0", paramLabel = "GUN") String gun;
+        @Option(names = "--remote", description = "also delete it on the server") boolean remote;
+
+        @Override public Integer call() throws Exception {
+            out().println("Deleting trust data for repository " + gun);
+            repo(gun).delete(remote);
+            out().println("Successfully deleted local" + (remote ? " and remote" : "") + " trust data for repository " + gun);
+            return 0;
+        }
+    }
+
+    @Command(name = "key", mixinStandardHelpOptions = true, description = "Operate on keys.", subcommands = {Key.ListKeys.class, Key.Rotate.class, Key.Import.class, Key.Generate.class, Key.RemoveKey.class})
     static final class Key implements Runnable {
         @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
 
@@ -285,6 +347,40 @@ final class NotaryClientCommands {
             @Override public Integer call() throws Exception {
                 TufKey k = repo(gun).rotate(role, serverManaged);
                 out().println("Successfully rotated " + role + " key for repository " + gun + " (new key " + k.id() + ")");
+                return 0;
+            }
+        }
+
+        @Command(name = "generate", mixinStandardHelpOptions = true, description = "Generate an ECDSA P-256 key for a role, into the trust directory or to PREFIX.pem (public) and PREFIX-key.pem (encrypted private).")
+        static final class Generate extends Verb {
+            @Parameters(index = "0", arity = "0..1", paramLabel = "ALGORITHM", description = "ecdsa (the only one offered)") String algorithm = "ecdsa";
+            @Option(names = {"-r", "--role"}, description = "role the key is for. Default: root") String role = "root";
+            @Option(names = {"-o", "--output"}, description = "file prefix instead of the trust directory") String output;
+
+            @Override public Integer call() throws Exception {
+                if (!algorithm.equalsIgnoreCase("ecdsa")) throw new IllegalArgumentException("algorithm " + algorithm + " is not offered: use ecdsa");
+                dockyard.notary.tuf.Signer k = dockyard.notary.tuf.Signer.ecdsa();
+                if (output == null) {
+                    keyRing().save(k, role, "");
+                } else {
+                    var headers = new java.util.LinkedHashMap<String, String>();
+                    headers.put("role", role);
+                    char[] pass = Passphrases.fromEnvironment(System.getenv()).forRole(role, k.publicKey().id(), true);
+                    Files.writeString(Path.of(output + "-key.pem"), new dockyard.notary.keys.PrivateKeyFile(k, headers).write(pass));
+                    Files.writeString(Path.of(output + ".pem"), dockyard.notary.keys.PrivateKeyFile.Pem.encode("PUBLIC KEY", headers, k.publicKey().publicBytes()));
+                }
+                out().println("Generated new ecdsa " + role + " key with keyID: " + k.publicKey().id());
+                return 0;
+            }
+        }
+
+        @Command(name = "remove", mixinStandardHelpOptions = true, description = "Delete a private key from the trust directory.")
+        static final class RemoveKey extends Verb {
+            @Parameters(index = "0", paramLabel = "KEYID") String keyId;
+
+            @Override public Integer call() throws Exception {
+                if (!keyRing().remove(keyId)) throw new IOException("could not remove " + keyId + ": no such key in " + keyRing().dir());
+                out().println("\nDeleted " + keyId + " from " + keyRing().dir() + ".");
                 return 0;
             }
         }

@@ -16,7 +16,8 @@ import java.util.concurrent.CountDownLatch;
 @Command(name = "notary", mixinStandardHelpOptions = true, description = "TUF signing: a notary client and a notary-server (Notary).",
         subcommands = {NotaryCommand.Serve.class, NotaryClientCommands.Init.class, NotaryClientCommands.Add.class, NotaryClientCommands.Remove.class,
                 NotaryClientCommands.ListTargets.class, NotaryClientCommands.Publish.class, NotaryClientCommands.Lookup.class,
-                NotaryClientCommands.Verify.class, NotaryClientCommands.Status.class, NotaryClientCommands.Key.class, NotaryClientCommands.Delegation.class})
+                NotaryClientCommands.Verify.class, NotaryClientCommands.Status.class, NotaryClientCommands.AddHash.class,
+                NotaryClientCommands.Reset.class, NotaryClientCommands.Delete.class, NotaryClientCommands.Key.class, NotaryClientCommands.Delegation.class})
 final class NotaryCommand implements Runnable {
     @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
     @picocli.CommandLine.Mixin NotaryClientCommands.Globals globals;

@@ -97,6 +97,29 @@ class NotaryClientCliTest {
             Result missing = ours("-s", url, "-d", readerB, "lookup", gun, "nope");
             assertEquals(1, missing.rc());
             assertTrue(missing.err().contains("No valid trust data for nope"), missing.err());
+
+            // addhash, status, reset
+            String sha = "a".repeat(64);
+            assertEquals(0, ours("-d", pub, "addhash", gun, "hashed", "12", "--sha256", sha).rc());
+            assertEquals(0, ours("-d", pub, "addhash", gun, "hashed2", "13", "--sha256", sha).rc());
+            assertTrue(ours("-d", pub, "status", gun).out().contains("1    create    targets    target    hashed2"));
+            assertEquals(0, ours("-d", pub, "reset", gun, "-n", "1").rc());
+            assertFalse(ours("-d", pub, "status", gun).out().contains("hashed2"));
+            Result badHash = ours("-d", pub, "addhash", gun, "bad", "1", "--sha256", "xyz");
+            assertEquals(1, badHash.rc());
+            assertTrue(badHash.err().contains("hex"), badHash.err());
+            assertEquals(0, theirs("-s", url, "-d", pub, "publish", gun).rc(), "the notary CLI publishes our addhash");
+            assertTrue(theirs("-s", url, "-d", readerA, "lookup", gun, "hashed").out().contains("hashed sha256:" + sha + " 12"));
+            assertEquals(0, ours("-d", pub, "reset", gun, "--all").rc());
+            assertEquals("No unpublished changes for " + gun + "\n", ours("-d", pub, "status", gun).out());
+
+            // delete --remote: gone locally and on the server
+            Result del = ours("-s", url, "-d", readerB, "delete", gun, "--remote");
+            assertEquals(0, del.rc(), del.err());
+            assertFalse(Files.exists(tmp.resolve("readerB").resolve("tuf").resolve(gun)));
+            Result gone = ours("-s", url, "-d", readerB, "list", gun);
+            assertEquals(1, gone.rc());
+            assertTrue(gone.err().contains("does not exist on the server"), gone.err());
         }
     }
 

@@ -59,6 +59,19 @@ public final class Changelist {
     return out;
   }
 
+  /** Drops the changes at these positions of {@link #list()} ({@code reset -n}). */
+  public void remove(java.util.Collection<Integer> positions) throws IOException {
+    if (!Files.isDirectory(dir)) return;
+    List<Path> files;
+    try (Stream<Path> s = Files.list(dir)) {
+      files = s.filter(p -> p.getFileName().toString().endsWith(".change") && !p.getFileName().toString().startsWith(".")).sorted().toList();
+    }
+    for (int i : positions) {
+      if (i < 0 || i >= files.size()) throw new IllegalArgumentException("no staged change #" + i + " (there are " + files.size() + ")");
+    }
+    for (int i : positions) Files.deleteIfExists(files.get(i));
+  }
+
   public void clear() throws IOException {
     if (!Files.isDirectory(dir)) return;
     try (Stream<Path> s = Files.list(dir)) {

@@ -98,6 +98,12 @@ public final class KeyRing {
     return save(f.signer(), r, r.startsWith("targets/") ? g : g);
   }
 
+  /** Deletes the key file for {@code keyId}; false if there is none. */
+  public boolean remove(String keyId) throws IOException {
+    if (!keyId.matches("[0-9a-f]{64}")) throw new IllegalArgumentException("a key ID is 64 hex digits, not \"" + keyId + "\"");
+    return Files.deleteIfExists(dir.resolve(keyId + ".key"));
+  }
+
   /** The first root key in the ring (notary's init reuses one), or null. */
   public Entry rootKey() throws IOException {
     return list().stream().filter(e -> e.role().equals("root")).findFirst().orElse(null);

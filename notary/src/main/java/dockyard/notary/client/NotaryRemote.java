@@ -34,10 +34,45 @@ public final class NotaryRemote {
   private final HttpClient http;
 
   public NotaryRemote(URI server, String gun) {
+    this(server, gun, null);
+  }
+
+  /** @param tls trust for an https server (e.g. {@link #trustingCa}); null for the JDK's default trust store */
+  public NotaryRemote(URI server, String gun, javax.net.ssl.SSLContext tls) {
     String s = server.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
     this.gun = gun;
-    this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+    if (tls != null) b.sslContext(tls);
+    this.http = b.build();
+  }
+
+  /** TLS that trusts only the CA certificates in a PEM file ({@code --tlscacert}, the config's remote_server.root_ca). */
+  public static javax.net.ssl.SSLContext trustingCa(java.nio.file.Path caPem) throws IOException {
+    try (InputStream in = java.nio.file.Files.newInputStream(caPem)) {
+      java.security.KeyStore ks = java.security.KeyStore.getInstance(java.security.KeyStore.getDefaultType());
+      ks.load(null, null);
+      int i = 0;
+      for (var c : java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in)) ks.setCertificateEntry("ca" + i++, c);
+      if (i == 0) throw new IOException(caPem + ": no certificates");
+      javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance(javax.net.ssl.TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(ks);
+      javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(null, tmf.getTrustManagers(), null);
+      return ctx;
+    } catch (java.security.GeneralSecurityException e) {
+      throw new IOException(caPem + ": " + e.getMessage());
+    }
+  }
+
+  /** Deletes the repository on the server ({@code delete --remote}). */
+  public void deleteRepository() throws IOException {
+    HttpResponse<InputStream> r = send(HttpRequest.newBuilder(uri("")).DELETE().build());
+    byte[] b;
+    try (InputStream in = r.body()) {
+      b = in.readNBytes(1 << 20);
+    }
+    if (r.statusCode() != 200) throw new IOException("DELETE " + gun + ": " + describe(r.statusCode(), b));
   }
 
   public URI server() {

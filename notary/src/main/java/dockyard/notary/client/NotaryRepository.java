@@ -262,6 +262,34 @@ public final class NotaryRepository {
     changelist.add(new Changelist.Change("create", role, "target", name, CanonicalJson.encode(m.toJson())));
   }
 
+  /** Stages a target by its length and hex hashes, without the file ({@code addhash}). */
+  public void stageTargetHash(String name, long length, String sha256Hex, String sha512Hex, String role, JsonNode custom) throws IOException {
+    Map<String, byte[]> hashes = new java.util.TreeMap<>();
+    try {
+      if (sha256Hex != null) hashes.put("sha256", java.util.HexFormat.of().parseHex(sha256Hex));
+      if (sha512Hex != null) hashes.put("sha512", java.util.HexFormat.of().parseHex(sha512Hex));
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException("a hash must be hex: " + e.getMessage());
+    }
+    if (hashes.isEmpty()) throw new IllegalArgumentException("give at least one of --sha256 and --sha512");
+    if (hashes.containsKey("sha256") && hashes.get("sha256").length != 32) throw new IllegalArgumentException("--sha256 must be 64 hex digits");
+    if (hashes.containsKey("sha512") && hashes.get("sha512").length != 64) throw new IllegalArgumentException("--sha512 must be 128 hex digits");
+    if (length < 0) throw new IllegalArgumentException("a target's size cannot be negative");
+    FileMeta m = new FileMeta(length, hashes, custom);
+    changelist.add(new Changelist.Change("create", role, "target", name, CanonicalJson.encode(m.toJson())));
+  }
+
+  /** Removes this repository's local trust data (cache and changelist) and, with {@code remote}, the server's. */
+  public void delete(boolean remoteToo) throws IOException {
+    if (remoteToo) remote.deleteRepository();
+    Path dir = metadataDir.getParent();
+    if (Files.exists(dir)) {
+      try (var walk = Files.walk(dir)) {
+        for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+      }
+    }
+  }
+
   public void stageRemove(String name, String role) throws IOException {
     changelist.add(new Changelist.Change("delete", role, "target", name, null));
   }
@@ -290,8 +318,13 @@ public final class NotaryRepository {
    * and targets metadata wait in the cache for the first publish.
    */
   public void init() throws IOException, GeneralSecurityException {
+    init(null);
+  }
+
+  /** {@link #init()} with a given root key (an ECDSA PEM, as {@code --rootkey}), imported into the trust directory. */
+  public void init(Path rootKeyFile) throws IOException, GeneralSecurityException {
     if (remote.metadata("root", null) != null) throw new IOException("repository " + gun + " already exists on the server");
-    KeyRing.Entry existing = keys.rootKey();
+    KeyRing.Entry existing = rootKeyFile != null ? keys.importKey(rootKeyFile, "root", "") : keys.rootKey();
     Signer rootPlain = existing != null ? keys.load(existing) : Signer.ecdsa();
     if (existing == null) keys.save(rootPlain, "root", "");
     Instant now = clock.instant();
