@@ -332,7 +332,7 @@ final class NotaryClientCommands {
                 es.sort(Comparator.<KeyRing.Entry, Boolean>comparing(e -> !e.role().equals("root")).thenComparing(KeyRing.Entry::gun)
                         .thenComparing(KeyRing.Entry::role).thenComparing(KeyRing.Entry::keyId));
                 List<String[]> rows = new ArrayList<>();
-                for (KeyRing.Entry e : es) rows.add(new String[] {e.role(), e.gun(), e.keyId(), ring.dir().toString()});
+                for (KeyRing.Entry e : es) rows.add(new String[] {e.role(), e.gun(), e.keyId(), ring.dir().toAbsolutePath().normalize().toString()});
                 out.print("\n" + table(new String[] {"ROLE", "GUN", "KEY ID", "LOCATION"}, rows) + "\n");
                 return 0;
             }
@@ -365,6 +365,7 @@ final class NotaryClientCommands {
                 } else {
                     var headers = new java.util.LinkedHashMap<String, String>();
                     headers.put("role", role);
+                    headers.put("path", k.publicKey().id()); // notary imports an encrypted key only when it names its ID
                     char[] pass = Passphrases.fromEnvironment(System.getenv()).forRole(role, k.publicKey().id(), true);
                     Files.writeString(Path.of(output + "-key.pem"), new dockyard.notary.keys.PrivateKeyFile(k, headers).write(pass));
                     Files.writeString(Path.of(output + ".pem"), dockyard.notary.keys.PrivateKeyFile.Pem.encode("PUBLIC KEY", headers, k.publicKey().publicBytes()));

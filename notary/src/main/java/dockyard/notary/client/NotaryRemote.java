@@ -139,6 +139,9 @@ public final class NotaryRemote {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");
+    } catch (javax.net.ssl.SSLException e) {
+      throw new IOException("TLS with the notary server at " + base + " failed: " + e.getMessage()
+          + (String.valueOf(e.getMessage()).contains("PKIX") ? " (its certificate is not trusted: give its CA with --tlscacert)" : ""));
     } catch (java.net.ConnectException e) {
       throw new Unreachable("cannot reach the notary server at " + base + ": " + (e.getMessage() == null ? "connection refused" : e.getMessage()));
     }
