@@ -63,6 +63,54 @@ class NotaryClientTest {
     }
   }
 
+  @Test
+  void ourClientOverTlsTrustingOnlyTheGivenCa() throws Exception {
+    requireTools("notary", "notary-server", "openssl");
+    Path ca = tmp.resolve("ca.crt"), caKey = tmp.resolve("ca.key"), crt = tmp.resolve("srv.crt"), key = tmp.resolve("srv.key"), csr = tmp.resolve("srv.csr");
+    run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", caKey.toString(), "-out", ca.toString(),
+        "-subj", "/CN=dockyard test CA", "-days", "2"), tmp);
+    run(List.of("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", key.toString(), "-out", csr.toString(),
+        "-subj", "/CN=localhost"), tmp);
+    Files.writeString(tmp.resolve("ext"), "subjectAltName=IP:127.0.0.1\n");
+    run(List.of("openssl", "x509", "-req", "-in", csr.toString(), "-CA", ca.toString(), "-CAkey", caKey.toString(), "-CAcreateserial",
+        "-out", crt.toString(), "-days", "1", "-extfile", tmp.resolve("ext").toString()), tmp);
+    int port;
+    try (ServerSocket probe = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = probe.getLocalPort();
+    }
+    Path cfg = tmp.resolve("tls.json");
+    Files.writeString(cfg, "{\"server\":{\"http_addr\":\"127.0.0.1:" + port + "\",\"tls_key_file\":\"" + key + "\",\"tls_cert_file\":\"" + crt + "\"},"
+        + "\"trust_service\":{\"type\":\"local\",\"key_algorithm\":\"ecdsa\"},\"logging\":{\"level\":\"error\"},\"storage\":{\"backend\":\"memory\"}}");
+    Process server = new ProcessBuilder("notary-server", "-config", cfg.toString()).redirectErrorStream(true)
+        .redirectOutput(tmp.resolve("notary-server-tls.log").toFile()).start();
+    try {
+      URI uri = URI.create("https://127.0.0.1:" + port);
+      String gun = "example.com/tls";
+      NotaryRemote untrusting = new NotaryRemote(uri, gun);
+      for (int i = 0; i < 100; i++) {
+        try {
+          untrusting.metadata("root", null);
+          break;
+        } catch (NotaryRemote.Unreachable e) {
+          Thread.sleep(100);
+        } catch (IOException e) {
+          assertTrue(e.getMessage().contains("give its CA with --tlscacert"), e.getMessage());
+          break;
+        }
+      }
+      NotaryRepository repo = new NotaryRepository(tmp.resolve("ours"), gun, new NotaryRemote(uri, gun, NotaryRemote.trustingCa(ca)),
+          Passphrases.fixed("pw"), Clock.systemUTC(), m -> {});
+      repo.init();
+      repo.stageTarget("secure", "over TLS\n".getBytes(), "targets", null);
+      repo.publish();
+      assertTrue(run(List.of("notary", "-s", uri.toString(), "--tlscacert", ca.toString(), "-d", tmp.resolve("theirs").toString(), "list", gun), tmp)
+          .contains("secure"));
+    } finally {
+      server.destroy();
+      server.waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
   private void flow(URI server) throws Exception {
     String gun = "example.com/dockyard/app";
     Path ours = tmp.resolve("ours"), theirs = tmp.resolve("theirs"), delegate = tmp.resolve("delegate");
