@@ -22,6 +22,7 @@ public final class Main implements Runnable {
         @Override public Integer call() throws Exception {
             RuncCommand.AotTraining.train(java.nio.file.Files.createDirectories(dir.resolve("runc")), spec.commandLine().getOut());
             LinuxKitCommand.train(java.nio.file.Files.createDirectories(dir.resolve("linuxkit")), spec.commandLine().getOut());
+            NotaryClientCommands.train(java.nio.file.Files.createDirectories(dir.resolve("notary")));
             return 0;
         }
     }

@@ -485,6 +485,24 @@ final class NotaryClientCommands {
         }
     }
 
+    /**
+     * The AOT training run's notary part: a repository published to an in-memory server and read
+     * back through the CLI's own list, so the key, JSON, HTTP and TLS-free client classes are in
+     * the cache a client verb starts from.
+     */
+    static void train(Path dir) throws Exception {
+        try (var server = dockyard.notary.server.NotaryServer.start(new java.net.InetSocketAddress("127.0.0.1", 0))) {
+            URI uri = URI.create("http://127.0.0.1:" + server.port());
+            String gun = "example.com/aot";
+            NotaryRepository r = new NotaryRepository(dir.resolve("trust"), gun, new NotaryRemote(uri, gun), Passphrases.fixed("aot"), Clock.systemUTC(), m -> {});
+            r.init();
+            r.stageTarget("t", "training".getBytes(), "targets", null);
+            r.publish();
+            Main.run("notary", "-s", uri.toString(), "-d", dir.resolve("trust").toString(), "list", gun);
+            Main.run("notary", "-s", uri.toString(), "-d", dir.resolve("trust").toString(), "lookup", gun, "t");
+        }
+    }
+
     /** Go's text/tabwriter as notary sets it up (min width 4, padding 4, spaces): columns as wide as their widest cell plus 4; the last cell unpadded. */
     static String table(String[] header, List<String[]> rows) {
         List<String[]> all = new ArrayList<>();

@@ -27,6 +27,8 @@ public final class KeyRing {
 
   private final Path dir;
   private final Passphrases passphrases;
+  /** Keys decrypted so far (by ID): PBKDF2 is paid once per key per process, not per signature. */
+  private final Map<String, java.security.PrivateKey> decrypted = new java.util.concurrent.ConcurrentHashMap<>();
 
   KeyRing(Path dir, Passphrases passphrases) {
     this.dir = dir;
@@ -58,11 +60,14 @@ public final class KeyRing {
   /** The signer for public key {@code k} (a certificate key signs as the certificate's ID), or null if this ring lacks it. */
   public Signer signerFor(TufKey k) throws IOException, GeneralSecurityException {
     String id = Certificates.plain(k).id();
+    java.security.PrivateKey known = decrypted.get(id);
+    if (known != null) return new Signer(k, known);
     Path f = dir.resolve(id + ".key");
     if (!Files.exists(f)) return null;
     String text = Files.readString(f, StandardCharsets.US_ASCII);
     String role = PrivateKeyFile.Pem.decode(text).headers().getOrDefault("role", "");
     PrivateKeyFile file = PrivateKeyFile.read(text, () -> passphrases.forRole(role, id, false));
+    decrypted.put(id, file.signer().privateKey());
     return new Signer(k, file.signer().privateKey());
   }
 

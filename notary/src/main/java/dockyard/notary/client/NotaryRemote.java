@@ -31,7 +31,6 @@ public final class NotaryRemote {
 
   private final URI base;
   private final String gun;
-  private final HttpClient http;
 
   public NotaryRemote(URI server, String gun) {
     this(server, gun, null);
@@ -42,9 +41,34 @@ public final class NotaryRemote {
     String s = server.toString();
     this.base = URI.create(s.endsWith("/") ? s : s + "/");
     this.gun = gun;
-    HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
-    if (tls != null) b.sslContext(tls);
-    this.http = b.build();
+    this.tls = tls;
+  }
+
+  private final javax.net.ssl.SSLContext tls;
+  private HttpClient http;
+
+  /**
+   * Made on first use: a verb that never talks to the server pays nothing, and for plain http a
+   * TLS context that trusts nothing stands in for the default one, whose trust store load costs
+   * a one-shot CLI run a few hundred milliseconds.
+   */
+  private synchronized HttpClient http() throws IOException {
+    if (http == null) {
+      HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10));
+      if (tls != null) {
+        b.sslContext(tls);
+      } else if (base.getScheme().equals("http")) {
+        try {
+          javax.net.ssl.SSLContext none = javax.net.ssl.SSLContext.getInstance("TLS");
+          none.init(new javax.net.ssl.KeyManager[0], new javax.net.ssl.TrustManager[0], null);
+          b.sslContext(none);
+        } catch (java.security.GeneralSecurityException e) {
+          throw new IOException("TLS setup: " + e.getMessage());
+        }
+      }
+      http = b.build();
+    }
+    return http;
   }
 
   /** TLS that trusts only the CA certificates in a PEM file ({@code --tlscacert}, the config's remote_server.root_ca). */
@@ -135,7 +159,7 @@ public final class NotaryRemote {
 
   private HttpResponse<InputStream> send(HttpRequest req) throws IOException {
     try {
-      return http.send(req, HttpResponse.BodyHandlers.ofInputStream());
+      return http().send(req, HttpResponse.BodyHandlers.ofInputStream());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted");

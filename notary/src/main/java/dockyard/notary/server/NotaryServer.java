@@ -76,6 +76,9 @@ public final class NotaryServer implements AutoCloseable {
    * @param store where metadata and the server's keys persist; loaded now
    */
   public static NotaryServer start(InetSocketAddress listen, java.util.function.Consumer<String> log, Persistence store) throws IOException {
+    // The JDK server writes headers and body separately; with Nagle on, a response of a few tens of
+    // KB then waits for the client's delayed ACK (~40 ms each). The property is read once per JVM.
+    if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
     HttpServer h = HttpServer.create(listen, 64);
     NotaryServer s = new NotaryServer(h, log, store);
     s.load();

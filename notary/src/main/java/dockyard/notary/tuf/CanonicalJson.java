@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.core.StreamReadFeature;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -36,22 +35,44 @@ public final class CanonicalJson {
   }
 
   public static byte[] encode(JsonNode node) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    Out out = new Out();
     write(node, out);
-    return out.toByteArray();
+    return java.util.Arrays.copyOf(out.buf, out.len);
   }
 
-  private static void write(JsonNode n, ByteArrayOutputStream out) {
+  /** An unsynchronized growable byte buffer: a 1 MB targets file is millions of single-byte writes. */
+  private static final class Out {
+    byte[] buf = new byte[4096];
+    int len;
+
+    void write(int b) {
+      if (len == buf.length) buf = java.util.Arrays.copyOf(buf, buf.length * 2);
+      buf[len++] = (byte) b;
+    }
+
+    void write(byte[] b) {
+      if (len + b.length > buf.length) buf = java.util.Arrays.copyOf(buf, Math.max(buf.length * 2, len + b.length));
+      System.arraycopy(b, 0, buf, len, b.length);
+      len += b.length;
+    }
+  }
+
+  private record Field(byte[] key, JsonNode value) {}
+
+  private static void write(JsonNode n, Out out) {
     if (n.isObject()) {
-      List<Map.Entry<String, JsonNode>> fields = new ArrayList<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) fields.add(it.next());
-      fields.sort((a, b) -> java.util.Arrays.compareUnsigned(a.getKey().getBytes(StandardCharsets.UTF_8), b.getKey().getBytes(StandardCharsets.UTF_8)));
+      List<Field> fields = new ArrayList<>(n.size());
+      for (Iterator<Map.Entry<String, JsonNode>> it = n.fields(); it.hasNext(); ) {
+        Map.Entry<String, JsonNode> e = it.next();
+        fields.add(new Field(e.getKey().getBytes(StandardCharsets.UTF_8), e.getValue()));
+      }
+      fields.sort((a, b) -> java.util.Arrays.compareUnsigned(a.key(), b.key()));
       out.write('{');
       for (int i = 0; i < fields.size(); i++) {
         if (i > 0) out.write(',');
-        string(fields.get(i).getKey(), out);
+        string(fields.get(i).key(), out);
         out.write(':');
-        write(fields.get(i).getValue(), out);
+        write(fields.get(i).value(), out);
       }
       out.write('}');
     } else if (n.isArray()) {
@@ -62,26 +83,31 @@ public final class CanonicalJson {
       }
       out.write(']');
     } else if (n.isTextual()) {
-      string(n.asText(), out);
+      string(n.asText().getBytes(StandardCharsets.UTF_8), out);
     } else if (n.isIntegralNumber()) {
-      out.writeBytes(n.bigIntegerValue().toString().getBytes(StandardCharsets.US_ASCII));
+      out.write(n.bigIntegerValue().toString().getBytes(StandardCharsets.US_ASCII));
     } else if (n.isNumber()) {
       throw new IllegalArgumentException("canonical JSON has no fractional numbers: " + n);
     } else if (n.isBoolean()) {
-      out.writeBytes(n.asBoolean() ? "true".getBytes(StandardCharsets.US_ASCII) : "false".getBytes(StandardCharsets.US_ASCII));
+      out.write(n.asBoolean() ? "true".getBytes(StandardCharsets.US_ASCII) : "false".getBytes(StandardCharsets.US_ASCII));
     } else if (n.isNull() || n.isMissingNode()) {
-      out.writeBytes("null".getBytes(StandardCharsets.US_ASCII));
+      out.write("null".getBytes(StandardCharsets.US_ASCII));
     } else {
       throw new IllegalArgumentException("cannot encode " + n.getNodeType() + " canonically");
     }
   }
 
-  private static void string(String s, ByteArrayOutputStream out) {
+  private static void string(byte[] utf8, Out out) {
     out.write('"');
-    for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
-      if (b == '"' || b == '\\') out.write('\\');
-      out.write(b);
+    int from = 0;
+    for (int i = 0; i < utf8.length; i++) {
+      if (utf8[i] == '"' || utf8[i] == '\\') {
+        out.write(java.util.Arrays.copyOfRange(utf8, from, i));
+        out.write('\\');
+        from = i;
+      }
     }
+    out.write(from == 0 ? utf8 : java.util.Arrays.copyOfRange(utf8, from, utf8.length));
     out.write('"');
   }
 }
