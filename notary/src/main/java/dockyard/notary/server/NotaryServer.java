@@ -15,7 +15,6 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -44,13 +43,10 @@ public final class NotaryServer implements AutoCloseable {
   static final long MAX_UPDATE = 20 << 20;
 
   /** One stored version of a role's metadata. */
-  record Stored(long version, byte[] bytes) {
-    String sha256() {
-      try {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
-      } catch (java.security.NoSuchAlgorithmException e) {
-        throw new IllegalStateException(e);
-      }
+  record Stored(long version, byte[] bytes, String sha256) {
+    /** The hash is computed once: clients fetch snapshots and targets by it on every update. */
+    Stored(long version, byte[] bytes) {
+      this(version, bytes, HexFormat.of().formatHex(FileMeta.digest("SHA-256", bytes)));
     }
   }
 
