@@ -118,32 +118,43 @@ final class NotaryClientCommands {
             KeyRing.Entry root = r.keys().rootKey();
             if (rootKey == null) out().println(root != null ? "Root key found, using: " + root.keyId() : "No root keys found. Generating a new root key...");
             r.init(rootKey);
-            if (publish) {
-                out().println("Pushing changes to " + gun);
-                r.publish();
-                out().println("Successfully published changes for repository " + gun);
-            }
+            if (publish) new Publish().publish(r, out());
+            return 0;
+        }
+    }
+
+    /** What add and addhash share: a target staged into roles, with optional custom JSON, maybe published at once. */
+    abstract static class StageTarget extends Verb {
+        @Parameters(index = "0", paramLabel = "GUN") String gun;
+        @Parameters(index = "1", paramLabel = "TARGET") String name;
+        @Option(names = {"-r", "--roles"}, description = "delegation role to add the target to. Default: targets") List<String> roles = new ArrayList<>();
+        @Option(names = "--custom", description = "file of custom JSON for the target") Path custom;
+        @Option(names = {"-p", "--publish"}, description = "publish right away") boolean publish;
+
+        abstract void stage(NotaryRepository r, String role, JsonNode custom) throws Exception;
+
+        abstract String staged();
+
+        @Override public Integer call() throws Exception {
+            NotaryRepository r = repo(gun);
+            JsonNode c = custom == null ? null : new ObjectMapper().readTree(custom.toFile());
+            for (String role : roles.isEmpty() ? List.of("targets") : roles) stage(r, role, c);
+            out().println(staged());
+            if (publish) new Publish().publish(r, out());
             return 0;
         }
     }
 
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Stage a target (name, sha256/sha512 and length of FILE) for the next publish.")
-    static final class Add extends Verb {
-        @Parameters(index = "0", paramLabel = "GUN") String gun;
-        @Parameters(index = "1", paramLabel = "TARGET") String name;
+    static final class Add extends StageTarget {
         @Parameters(index = "2", paramLabel = "FILE") Path file;
-        @Option(names = {"-r", "--roles"}, description = "delegation role to add the target to. Default: targets") List<String> roles = new ArrayList<>();
-        @Option(names = "--custom", description = "file of custom JSON for the target") Path custom;
-        @Option(names = {"-p", "--publish"}, description = "publish right away") boolean publish;
 
-        @Override public Integer call() throws Exception {
-            NotaryRepository r = repo(gun);
-            JsonNode c = custom == null ? null : new ObjectMapper().readTree(custom.toFile());
-            byte[] content = Files.readAllBytes(file);
-            for (String role : roles.isEmpty() ? List.of("targets") : roles) r.stageTarget(name, content, role, c);
-            out().println("Addition of target \"" + name + "\" to repository \"" + gun + "\" staged for next publish.");
-            if (publish) new Publish().publish(r, out());
-            return 0;
+        @Override void stage(NotaryRepository r, String role, JsonNode c) throws Exception {
+            r.stageTarget(name, Files.readAllBytes(file), role, c);
+        }
+
+        @Override String staged() {
+            return "Addition of target \"" + name + "\" to repository \"" + gun + "\" staged for next publish.";
         }
     }
 
@@ -264,23 +275,17 @@ final class NotaryClientCommands {
     }
 
     @Command(name = "addhash", mixinStandardHelpOptions = true, description = "Stage a target by its size and hashes, without the file.")
-    static final class AddHash extends Verb {
-        @Parameters(index = "0", paramLabel = "GUN") String gun;
-        @Parameters(index = "1", paramLabel = "TARGET") String name;
+    static final class AddHash extends StageTarget {
         @Parameters(index = "2", paramLabel = "SIZE") long size;
         @Option(names = "--sha256", description = "hex sha256 of the target") String sha256;
         @Option(names = "--sha512", description = "hex sha512 of the target") String sha512;
-        @Option(names = {"-r", "--roles"}, description = "delegation role to add the target to. Default: targets") List<String> roles = new ArrayList<>();
-        @Option(names = "--custom", description = "file of custom JSON for the target") Path custom;
-        @Option(names = {"-p", "--publish"}, description = "publish right away") boolean publish;
 
-        @Override public Integer call() throws Exception {
-            NotaryRepository r = repo(gun);
-            JsonNode c = custom == null ? null : new ObjectMapper().readTree(custom.toFile());
-            for (String role : roles.isEmpty() ? List.of("targets") : roles) r.stageTargetHash(name, size, sha256, sha512, role, c);
-            out().println("Addition of target \"" + name + "\" by sha256 hash to repository \"" + gun + "\" staged for next publish.");
-            if (publish) new Publish().publish(r, out());
-            return 0;
+        @Override void stage(NotaryRepository r, String role, JsonNode c) throws Exception {
+            r.stageTargetHash(name, size, sha256, sha512, role, c);
+        }
+
+        @Override String staged() {
+            return "Addition of target \"" + name + "\" by sha256 hash to repository \"" + gun + "\" staged for next publish.";
         }
     }
 
