@@ -1,6 +1,7 @@
 package dockyard.notary.client;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dockyard.notary.tuf.Delegations;
 import dockyard.notary.tuf.FileMeta;
 import dockyard.notary.tuf.SignedMetadata;
 import dockyard.notary.tuf.TufException;
@@ -46,10 +47,10 @@ public record Trusted(Map<String, byte[]> raw, Map<String, SignedMetadata> roles
       String role = e.getKey();
       if (!role.equals("targets") && !role.startsWith("targets/")) continue;
       if (!only.isEmpty() && !only.contains(role)) continue;
-      JsonNode entry = delegations.get(role);
+      List<JsonNode> chain = chain(role);
       for (var t = e.getValue().signed().path("targets").fields(); t.hasNext(); ) {
         var f = t.next();
-        if (entry != null && !pathAllowed(entry, f.getKey())) continue;
+        if (!Delegations.allowsAll(chain, f.getKey())) continue;
         if (!seen.add(f.getKey())) continue;
         out.add(new Target(f.getKey(), FileMeta.fromJson(f.getValue(), role + " target " + f.getKey()), role));
       }
@@ -85,9 +86,16 @@ public record Trusted(Map<String, byte[]> raw, Map<String, SignedMetadata> roles
     return out;
   }
 
-  /** A delegated role may sign a name that starts with one of its paths ("" allows all). */
-  public static boolean pathAllowed(JsonNode delegation, String target) {
-    for (JsonNode p : delegation.path("paths")) if (target.startsWith(p.asText())) return true;
-    return false;
+  /** The delegation entries from targets down to {@code role} (none for targets itself). */
+  private List<JsonNode> chain(String role) {
+    List<JsonNode> out = new ArrayList<>();
+    String[] parts = role.split("/");
+    String name = parts[0];
+    for (int i = 1; i < parts.length; i++) {
+      name = name + "/" + parts[i];
+      JsonNode e = delegations.get(name);
+      if (e != null) out.add(e);
+    }
+    return out;
   }
 }

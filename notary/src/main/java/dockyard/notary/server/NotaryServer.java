@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dockyard.notary.tuf.CanonicalJson;
+import dockyard.notary.tuf.Delegations;
 import dockyard.notary.tuf.FileMeta;
 import dockyard.notary.tuf.SignedMetadata;
 import dockyard.notary.tuf.Signer;
@@ -240,14 +241,13 @@ public final class NotaryServer implements AutoCloseable {
         String parentName = r.substring(0, r.lastIndexOf('/'));
         SignedMetadata parent = parsed.containsKey(parentName) ? parsed.get(parentName) : latest(repo, parentName);
         if (parent == null) throw new TufException(r + ": its parent " + parentName + " does not exist");
-        JsonNode delegation = null;
-        for (JsonNode d : parent.signed().path("delegations").path("roles")) if (d.path("name").asText().equals(r)) delegation = d;
-        if (delegation == null) throw new TufException(r + ": " + parentName + " does not delegate to it");
+        List<JsonNode> chain = delegationChain(r, parsed, repo);
+        JsonNode delegation = chain.getLast();
         SignedMetadata m = parsed.get(r);
         m.verify(SignedMetadata.Role.delegated(parent.signed(), delegation, minVersion(repo, r)), now);
         for (var t = m.signed().path("targets").fieldNames(); t.hasNext(); ) {
           String target = t.next();
-          if (!allowedPath(delegation, target)) throw new TufException(r + ": target \"" + target + "\" is outside the role's paths");
+          if (!Delegations.allowsAll(chain, target)) throw new TufException(r + ": target \"" + target + "\" is outside the role's paths");
         }
       }
       Signer nextSnap = rotated.get(gun + " snapshot");
@@ -379,10 +379,22 @@ public final class NotaryServer implements AutoCloseable {
     return new Persistence.Row(gun, "timestamp", version, st.bytes());
   }
 
-  /** A delegation's paths are prefixes of the target names it may sign ("" allows every name). */
-  static boolean allowedPath(JsonNode delegation, String target) {
-    for (JsonNode p : delegation.path("paths")) if (target.startsWith(p.asText())) return true;
-    return false;
+  /** The delegation entries from targets down to {@code role}, each from its parent as it will be after this update. */
+  private static List<JsonNode> delegationChain(String role, Map<String, SignedMetadata> parsed, Map<String, List<Stored>> repo) throws TufException {
+    List<JsonNode> chain = new ArrayList<>();
+    String[] parts = role.split("/");
+    String parentName = parts[0];
+    for (int i = 1; i < parts.length; i++) {
+      String name = parentName + "/" + parts[i];
+      SignedMetadata parent = parsed.containsKey(parentName) ? parsed.get(parentName) : latest(repo, parentName);
+      if (parent == null) throw new TufException(role + ": " + parentName + " does not exist");
+      JsonNode entry = null;
+      for (JsonNode d : parent.signed().path("delegations").path("roles")) if (d.path("name").asText().equals(name)) entry = d;
+      if (entry == null) throw new TufException(role + ": " + parentName + " does not delegate to " + name);
+      chain.add(entry);
+      parentName = name;
+    }
+    return chain;
   }
 
   private static SignedMetadata latest(Map<String, List<Stored>> repo, String role) throws TufException {

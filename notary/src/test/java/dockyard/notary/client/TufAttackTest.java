@@ -185,6 +185,24 @@ class TufAttackTest {
   }
 
   @Test
+  void aNestedDelegationCannotSignBeyondWhatItsParentWasGiven() throws Exception {
+    Signer a = Signer.ecdsa(), b = Signer.ecdsa();
+    publisher.keys().save(a, "targets/a", GUN);
+    publisher.keys().save(b, "targets/a/b", GUN);
+    publisher.stageDelegation("targets/a", List.of(a.publicKey()), List.of("a/"), 1);
+    publisher.stageDelegation("targets/a/b", List.of(b.publicKey()), List.of(""), 1); // asks for everything
+    publisher.publish();
+    publisher.stageTarget("a/inside", "ok".getBytes(), "targets/a/b", null);
+    publisher.publish();
+    publisher.stageTarget("elsewhere", "no".getBytes(), "targets/a/b", null);
+    IOException e = assertThrows(IOException.class, publisher::publish);
+    assertTrue(e.getMessage().contains("\"elsewhere\" is outside the role's paths"), e.getMessage());
+    publisher.changelist().clear();
+    Trusted t = repo(tmp.resolve("reader"), direct, Clock.systemUTC()).update();
+    assertEquals(List.of("app targets", "a/inside targets/a/b"), t.targets(List.of()).stream().map(x -> x.name() + " " + x.role()).toList());
+  }
+
+  @Test
   void theServerRefusesBadUploadsAndKeepsWhatItHad() throws Exception {
     NotaryRemote remote = new NotaryRemote(direct, GUN);
     byte[] targetsBefore = remote.metadata("targets", null), snapshotBefore = remote.metadata("snapshot", null);

@@ -126,4 +126,22 @@ class TufTest {
     String out = new String(p.getInputStream().readAllBytes());
     assertEquals(0, p.waitFor(), String.join(" ", cmd) + ": " + out);
   }
+
+  @Test
+  void delegationsAllowPathPrefixesAndHashPrefixesAndNestingOnlyNarrows() throws Exception {
+    var all = CanonicalJson.parse("{\"paths\":[\"\"]}".getBytes());
+    var rel = CanonicalJson.parse("{\"paths\":[\"rel/\",\"docs/\"]}".getBytes());
+    // sha256("target") = 34a04005...; a prefix "34a0" admits it, "ff" does not
+    var hashed = CanonicalJson.parse("{\"path_hash_prefixes\":[\"34a0\"]}".getBytes());
+    var otherHash = CanonicalJson.parse("{\"path_hash_prefixes\":[\"ff\"]}".getBytes());
+    assertTrue(Delegations.allows(all, "anything"));
+    assertTrue(Delegations.allows(rel, "rel/x") && Delegations.allows(rel, "docs/y"));
+    assertFalse(Delegations.allows(rel, "other"));
+    assertTrue(java.util.HexFormat.of().formatHex(FileMeta.digest("SHA-256", "target".getBytes())).startsWith("34a0"));
+    assertTrue(Delegations.allows(hashed, "target"));
+    assertFalse(Delegations.allows(otherHash, "target"));
+    assertFalse(Delegations.allows(CanonicalJson.parse("{}".getBytes()), "x"), "no paths: nothing");
+    assertTrue(Delegations.allowsAll(java.util.List.of(rel, all), "rel/x"));
+    assertFalse(Delegations.allowsAll(java.util.List.of(rel, all), "elsewhere"), "a child asking for all paths gets only its parent's");
+  }
 }
