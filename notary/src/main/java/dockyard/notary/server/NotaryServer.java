@@ -73,10 +73,48 @@ public final class NotaryServer implements AutoCloseable {
    * @param store where metadata and the server's keys persist; loaded now
    */
   public static NotaryServer start(InetSocketAddress listen, java.util.function.Consumer<String> log, Persistence store) throws IOException {
+    return start(listen, log, store, null);
+  }
+
+  /**
+   * Loads a certificate chain and its private key (PEM files, as notary-server's tls_cert_file and
+   * tls_key_file) into a TLS context for {@link #start(InetSocketAddress, java.util.function.Consumer, Persistence, javax.net.ssl.SSLContext)}.
+   */
+  public static javax.net.ssl.SSLContext tls(java.nio.file.Path certPem, java.nio.file.Path keyPem) throws IOException {
+    try (var in = java.nio.file.Files.newInputStream(certPem)) {
+      var chain = java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(in).toArray(new java.security.cert.Certificate[0]);
+      if (chain.length == 0) throw new IOException(certPem + ": no certificate");
+      var key = dockyard.notary.keys.PrivateKeyFile.read(java.nio.file.Files.readString(keyPem), () -> {
+        throw new IllegalStateException(keyPem + ": the TLS key must not be encrypted");
+      }).signer().privateKey();
+      char[] none = new char[0];
+      java.security.KeyStore ks = java.security.KeyStore.getInstance("PKCS12");
+      ks.load(null, null);
+      ks.setKeyEntry("server", key, none, chain);
+      var kmf = javax.net.ssl.KeyManagerFactory.getInstance(javax.net.ssl.KeyManagerFactory.getDefaultAlgorithm());
+      kmf.init(ks, none);
+      var ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+      ctx.init(kmf.getKeyManagers(), null, null);
+      return ctx;
+    } catch (GeneralSecurityException e) {
+      throw new IOException("TLS certificate " + certPem + " / key " + keyPem + ": " + e.getMessage());
+    }
+  }
+
+  /** @param tls serve HTTPS with this context (see {@link #tls}); null for plain HTTP */
+  public static NotaryServer start(InetSocketAddress listen, java.util.function.Consumer<String> log, Persistence store, javax.net.ssl.SSLContext tls)
+      throws IOException {
     // The JDK server writes headers and body separately; with Nagle on, a response of a few tens of
     // KB then waits for the client's delayed ACK (~40 ms each). The property is read once per JVM.
     if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
-    HttpServer h = HttpServer.create(listen, 64);
+    HttpServer h;
+    if (tls == null) {
+      h = HttpServer.create(listen, 64);
+    } else {
+      var https = com.sun.net.httpserver.HttpsServer.create(listen, 64);
+      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
+      h = https;
+    }
     NotaryServer s = new NotaryServer(h, log, store);
     s.load();
     h.createContext("/", s::handle);

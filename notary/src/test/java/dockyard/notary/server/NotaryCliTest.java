@@ -105,6 +105,38 @@ class NotaryCliTest {
     }
   }
 
+  @Test
+  void theNotaryCliPublishesOverTlsTrustingOnlyItsCa() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/notary")) && Files.isExecutable(Path.of("/usr/bin/openssl")), "notary and openssl are needed");
+    run(tmp, "openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-subj", "/CN=dockyard test CA", "-days", "2");
+    run(tmp, "openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "srv.key", "-out", "srv.csr", "-subj", "/CN=localhost");
+    Files.writeString(tmp.resolve("ext"), "subjectAltName=IP:127.0.0.1\n");
+    run(tmp, "openssl", "x509", "-req", "-in", "srv.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "srv.crt", "-days", "1", "-extfile", "ext");
+    Path t1 = Files.writeString(tmp.resolve("v1.txt"), "hello\n");
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0), m -> {}, Persistence.memory(),
+        NotaryServer.tls(tmp.resolve("srv.crt"), tmp.resolve("srv.key")))) {
+      String url = "https://127.0.0.1:" + s.port(), gun = "example.com/dockyard/tls", ca = tmp.resolve("ca.crt").toString();
+      List<List<String>> steps = List.of(List.of("init", gun), List.of("add", gun, "v1", t1.toString()), List.of("publish", gun));
+      for (List<String> step : steps) {
+        List<String> cmd = new ArrayList<>(List.of("notary", "-s", url, "--tlscacert", ca, "-d", tmp.resolve("alice").toString()));
+        cmd.addAll(step);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().putAll(Map.of("NOTARY_ROOT_PASSPHRASE", "r", "NOTARY_TARGETS_PASSPHRASE", "t", "NOTARY_SNAPSHOT_PASSPHRASE", "s"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertEquals(0, p.waitFor(), step + ": " + out);
+      }
+      Process list = new ProcessBuilder("notary", "-s", url, "--tlscacert", ca, "-d", tmp.resolve("bob").toString(), "list", gun).redirectErrorStream(true).start();
+      String out = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertEquals(0, list.waitFor(), out);
+      assertTrue(out.lines().anyMatch(l -> l.startsWith("v1 ")), out);
+      Process untrusting = new ProcessBuilder("notary", "-s", url, "-d", tmp.resolve("carol").toString(), "list", gun).redirectErrorStream(true).start();
+      String refused = new String(untrusting.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      assertTrue(untrusting.waitFor() != 0 && refused.contains("certificate"), "without the CA the client refuses the server: " + refused);
+    }
+  }
+
   static void run(Path dir, String... cmd) throws Exception {
     Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
     String out = new String(p.getInputStream().readAllBytes());
