@@ -17,7 +17,7 @@ import java.util.TreeMap;
  */
 public record FileMeta(long length, Map<String, byte[]> hashes, JsonNode custom) {
   public FileMeta {
-    hashes = Map.copyOf(hashes);
+    hashes = java.util.Collections.unmodifiableMap(new TreeMap<>(hashes)); // sorted: sha256 is checked (and named in errors) first
   }
 
   /** sha256 and sha512 of {@code bytes}, as notary records both. */
