@@ -100,7 +100,7 @@ public final class KeyRing {
     String g = gun != null ? gun : pem.headers().getOrDefault("gun", "");
     if (!r.equals("root") && !r.startsWith("targets/") && g.isEmpty()) throw new IOException(pemFile + ": a " + r + " key belongs to one repository: give it with --gun");
     PrivateKeyFile f = PrivateKeyFile.read(text, () -> passphrases.forRole(r, "imported", false));
-    return save(f.signer(), r, r.startsWith("targets/") ? g : g);
+    return save(f.signer(), r, g);
   }
 
   /** Deletes the key file for {@code keyId}; false if there is none. */

@@ -4,7 +4,6 @@ import dockyard.notary.tuf.Signer;
 import dockyard.notary.tuf.TufKey;
 import java.io.IOException;
 import java.math.BigInteger;
-import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.PrivateKey;
@@ -205,9 +204,5 @@ public record PrivateKeyFile(Signer signer, Map<String, String> headers) {
       for (int i = 0; i < b.length(); i += 64) s.append(b, i, Math.min(b.length(), i + 64)).append('\n');
       return s.append("-----END ").append(type).append("-----\n").toString();
     }
-  }
-
-  static String pemText(byte[] bytes) {
-    return new String(bytes, StandardCharsets.US_ASCII);
   }
 }

@@ -29,13 +29,14 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * notary-server's HTTP API (what Docker Content Trust and the notary CLI speak), first slice:
+ * notary-server's HTTP API (what Docker Content Trust and the notary CLI speak):
  * {@code GET /v2/} and {@code /_notary_server/health}; {@code GET /v2/GUN/_trust/tuf/ROLE.json},
- * {@code VERSION.ROLE.json} and {@code ROLE.SHA256.json}; {@code GET /v2/GUN/_trust/tuf/timestamp.key}
- * (the server's timestamp key, made on first request); {@code POST /v2/GUN/_trust/tuf/} with the
- * multipart files of an update, checked (signatures against the root's roles and thresholds, no
- * rollback) before anything is stored, after which the server signs a new timestamp over the
- * snapshot. Errors are notary's JSON shape. Storage is in memory in this slice.
+ * {@code VERSION.ROLE.json} and {@code ROLE.SHA256.json}; {@code GET|POST /v2/GUN/_trust/tuf/ROLE.key}
+ * for the keys the server holds (timestamp, and snapshot when a root gives it to the server);
+ * {@code POST /v2/GUN/_trust/tuf/} with the multipart files of an update, all checked before
+ * anything is stored, after which the server signs a new snapshot (when it holds that key) and a
+ * new timestamp; {@code DELETE} of a repository. Errors are notary's JSON shape. State lives in a
+ * {@link Persistence} (H2 file or memory), one transaction per update.
  */
 public final class NotaryServer implements AutoCloseable {
   static final Pattern META = Pattern.compile("^/v2/(.+)/_trust/tuf/(?:(\\d+)\\.)?([a-z0-9/_-]+?)(?:\\.([0-9a-f]{64}))?\\.json$");
@@ -262,13 +263,13 @@ public final class NotaryServer implements AutoCloseable {
       SignedMetadata root = parsed.containsKey("root") ? parsed.get("root") : latest(repo, "root");
       if (root == null) throw new TufException("root: this repository has no root yet; upload one first");
       if (parsed.containsKey("root")) {
-        root.verify(role(root.signed(), "root", minVersion(repo, "root")), now);
+        root.verify(SignedMetadata.Role.fromRoot(root.signed(), "root", minVersion(repo, "root")), now);
         SignedMetadata old = latest(repo, "root");
-        if (old != null) root.verify(role(old.signed(), "root", 0), now); // a rotation is signed by the old root too
+        if (old != null) root.verify(SignedMetadata.Role.fromRoot(old.signed(), "root", 0), now); // a rotation is signed by the old root too
       }
       JsonNode rootSigned = root.signed();
       for (String r : List.of("targets", "snapshot")) {
-        if (parsed.containsKey(r)) parsed.get(r).verify(role(rootSigned, r, minVersion(repo, r)), now);
+        if (parsed.containsKey(r)) parsed.get(r).verify(SignedMetadata.Role.fromRoot(rootSigned, r, minVersion(repo, r)), now);
       }
       // delegated roles, parents first: each checked against its parent's delegation (keys, threshold, paths)
       List<String> delegated = parsed.keySet().stream().filter(r -> r.startsWith("targets/")).sorted().toList();
@@ -277,9 +278,8 @@ public final class NotaryServer implements AutoCloseable {
       }
       for (String r : delegated) {
         String parentName = r.substring(0, r.lastIndexOf('/'));
+        List<JsonNode> chain = delegationChain(r, parsed, repo); // refuses a role whose ancestors do not delegate to it
         SignedMetadata parent = parsed.containsKey(parentName) ? parsed.get(parentName) : latest(repo, parentName);
-        if (parent == null) throw new TufException(r + ": its parent " + parentName + " does not exist");
-        List<JsonNode> chain = delegationChain(r, parsed, repo);
         JsonNode delegation = chain.getLast();
         SignedMetadata m = parsed.get(r);
         m.verify(SignedMetadata.Role.delegated(parent.signed(), delegation, minVersion(repo, r)), now);
@@ -443,10 +443,6 @@ public final class NotaryServer implements AutoCloseable {
   private static long minVersion(Map<String, List<Stored>> repo, String role) {
     List<Stored> l = repo.get(role);
     return l == null || l.isEmpty() ? 1 : l.getLast().version() + 1;
-  }
-
-  static SignedMetadata.Role role(JsonNode rootSigned, String name, long minVersion) throws TufException {
-    return SignedMetadata.Role.fromRoot(rootSigned, name, minVersion);
   }
 
   private static byte[] readLimited(InputStream in) throws IOException {
