@@ -405,7 +405,10 @@ public final class NotaryRepository {
   private record Base(boolean initial, Map<String, byte[]> raw, Map<String, SignedMetadata> roles) {}
 
   private Base base() throws IOException, TufException {
-    if (remote.metadata("root", null) == null) {
+    Trusted published;
+    try {
+      published = update();
+    } catch (NotaryRemote.NotFound unpublished) {
       byte[] root = cached("root"), targets = cached("targets");
       if (root == null || targets == null) throw new NotaryRemote.NotFound("repository " + gun + " does not exist on the server and is not initialized here: run init first");
       Map<String, byte[]> raw = new LinkedHashMap<>(Map.of("root", root, "targets", targets));
@@ -413,8 +416,7 @@ public final class NotaryRepository {
       for (var e : raw.entrySet()) roles.put(e.getKey(), SignedMetadata.parse(e.getValue(), e.getKey()));
       return new Base(true, raw, roles);
     }
-    Trusted t = update();
-    return new Base(false, new LinkedHashMap<>(t.raw()), new LinkedHashMap<>(t.roles()));
+    return new Base(false, new LinkedHashMap<>(published.raw()), new LinkedHashMap<>(published.roles()));
   }
 
   /** Applies the staged changes, signs what changed, and uploads it in one update; the changelist is cleared only on success. */
