@@ -3,37 +3,27 @@ package dockyard.oci;
 import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.security.MessageDigest;
 
 /** Passes bytes through while hashing and counting them; {@link #digest()} covers what was read so far. */
 public class DigestingInputStream extends FilterInputStream {
-  private final Digest.Algorithm algorithm;
-  private final MessageDigest hash;
-  private long count;
+  private final RunningDigest hash;
 
   public DigestingInputStream(InputStream in, Digest.Algorithm algorithm) {
     super(in);
-    this.algorithm = algorithm;
-    this.hash = algorithm.newMessageDigest();
+    this.hash = new RunningDigest(algorithm);
   }
 
   @Override
   public int read() throws IOException {
     int b = in.read();
-    if (b >= 0) {
-      hash.update((byte) b);
-      count++;
-    }
+    if (b >= 0) hash.update((byte) b);
     return b;
   }
 
   @Override
   public int read(byte[] buf, int off, int len) throws IOException {
     int n = in.read(buf, off, len);
-    if (n > 0) {
-      hash.update(buf, off, n);
-      count += n;
-    }
+    if (n > 0) hash.update(buf, off, n);
     return n;
   }
 
@@ -65,15 +55,11 @@ public class DigestingInputStream extends FilterInputStream {
 
   /** The digest of the bytes read so far (does not disturb further hashing). */
   public Digest digest() {
-    try {
-      return Digest.fromBytes(algorithm, ((MessageDigest) hash.clone()).digest());
-    } catch (CloneNotSupportedException e) {
-      throw new IllegalStateException("JDK message digests are cloneable", e);
-    }
+    return hash.digest();
   }
 
   /** Bytes read so far. */
   public long size() {
-    return count;
+    return hash.size();
   }
 }
