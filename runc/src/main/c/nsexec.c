@@ -1922,15 +1922,23 @@ static char *hook_state(const struct plan *p, pid_t hostpid, size_t *len)
 	return s;
 }
 
-/* In the forked hook process: state on stdin, default signal state, exec. */
-static _Noreturn void exec_hook(const struct hook_spec *h, int stdin_fd)
+/* In the forked hook process: state on stdin, stdout/stderr into OUT/ERR (memfds; -1 leaves
+ * ours), default signal state, exec with the hook's argv (args[0] is argv[0] even when it is not
+ * PATH). An exec failure goes to REPORT (close-on-exec, so silence means the exec happened) as
+ * its errno. */
+static _Noreturn void exec_hook(const struct hook_spec *h, int stdin_fd, int out, int err, int report)
 {
 	sigset_t none;
 	sigemptyset(&none);
-	if (dup2(stdin_fd, STDIN_FILENO) < 0 || signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
-		_exit(127);
-	execve(h->path, h->argv, h->envp);
-	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s hook %s: %s\n", hook_phase_names[h->phase], h->path, strerror(errno));
+	int saved;
+	if (dup2(stdin_fd, STDIN_FILENO) < 0 || (out >= 0 && dup2(out, STDOUT_FILENO) < 0) || (err >= 0 && dup2(err, STDERR_FILENO) < 0) ||
+	    signal(SIGPIPE, SIG_DFL) == SIG_ERR || sigprocmask(SIG_SETMASK, &none, NULL) < 0)
+		saved = errno;
+	else {
+		execve(h->path, h->argv, h->envp);
+		saved = errno;
+	}
+	(void)write_all(report, &saved, sizeof saved);
 	_exit(127);
 }
 
@@ -1961,39 +1969,95 @@ static int wait_hook(pid_t pid, unsigned timeout, int *status, bool *timed_out, 
 	return reap(pid, status) < 0 ? fail(e, errno, "wait for hook") : 0;
 }
 
-static int run_hook(const struct hook_spec *h, const char *state, size_t len, struct err *e)
+/* What a failed hook wrote on one stream (a memfd), for its error; newlines survive here and
+ * become spaces on the protocol line. */
+static const char *hook_output(int fd, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (fd < 0)
+		return buf;
+	ssize_t n = pread(fd, buf, size - 1, 0);
+	buf[n > 0 ? n : 0] = '\0';
+	return buf;
+}
+
+/* Runs hook number INDEX of its phase; a failure reads as runc v1.1's ("error running hook #0:
+ * error running hook: exit status 1, stdout: ..., stderr: ..."). Output goes into memfds rather
+ * than pipes so that a child the hook leaves behind cannot hold us up; where memfd_create is
+ * refused (a seccomp filter before startContainer), the hook writes to our stdio instead. */
+static int run_hook(const struct hook_spec *h, unsigned index, const char *state, size_t len, struct err *e)
 {
 	const char *phase = hook_phase_names[h->phase];
-	int in[2];
+	int in[2], report[2];
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return fail(e, errno, "pipe");
+	if (pipe2(report, O_CLOEXEC) < 0) {
+		int saved = errno;
+		close_fd(&in[0]);
+		close_fd(&in[1]);
+		return fail(e, saved, "pipe");
+	}
+	int out = (int)syscall(SYS_memfd_create, "hook-stdout", 1u /* MFD_CLOEXEC */);
+	int err = out < 0 ? -1 : (int)syscall(SYS_memfd_create, "hook-stderr", 1u /* MFD_CLOEXEC */);
+	if (err < 0)
+		close_fd(&out);
 	pid_t pid = fork();
 	if (pid < 0) {
 		int saved = errno;
 		close_fd(&in[0]);
 		close_fd(&in[1]);
+		close_fd(&report[0]);
+		close_fd(&report[1]);
+		close_fd(&out);
+		close_fd(&err);
 		return fail(e, saved, "fork %s hook %s", phase, h->path);
 	}
 	if (pid == 0)
-		exec_hook(h, in[0]);
+		exec_hook(h, in[0], out, err, report[1]);
 	close_fd(&in[0]);
+	close_fd(&report[1]);
 	/* Make room for the whole state so a hook that never reads stdin cannot block us past its
 	 * timeout; a hook that exits without reading gives EPIPE (SIGPIPE is ignored), which is fine. */
 	if (len > 65536)
 		(void)fcntl(in[1], F_SETPIPE_SZ, (int)len);
+	int exec_errno = 0;
+	ssize_t got;
+	do
+		got = read(report[0], &exec_errno, sizeof exec_errno);
+	while (got < 0 && errno == EINTR);
+	close_fd(&report[0]);
+	if (got == (ssize_t)sizeof exec_errno) {
+		close_fd(&in[1]);
+		close_fd(&out);
+		close_fd(&err);
+		int status;
+		(void)reap(pid, &status);
+		/* Go's exec.Cmd start error, lower-case reason */
+		const char *why = strerror(exec_errno);
+		return fail(e, 0, "error running hook #%u: fork/exec %s: %c%s", index, h->path, tolower((unsigned char)why[0]), why + 1);
+	}
 	(void)write_all(in[1], state, len);
 	close_fd(&in[1]);
 	int status;
 	bool timed_out;
+	int rc = 0;
 	if (wait_hook(pid, h->timeout, &status, &timed_out, e) < 0)
-		return -1;
-	if (timed_out)
-		return fail(e, 0, "error running hook (%s) %s: timed out after %u s", phase, h->path, h->timeout);
-	if (WIFSIGNALED(status))
-		return fail(e, 0, "error running hook (%s) %s: signal: %s", phase, h->path, lower_signal_name(WTERMSIG(status)));
-	if (WEXITSTATUS(status) != 0)
-		return fail(e, 0, "error running hook (%s) %s: exit status %d", phase, h->path, WEXITSTATUS(status));
-	return 0;
+		rc = -1;
+	else if (timed_out)
+		rc = fail(e, 0, "error running hook #%u: hook ran past specified timeout of %u.0s", index, h->timeout);
+	else if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		static char o[1536], r[1536];
+		char how[96];
+		if (WIFSIGNALED(status))
+			snprintf(how, sizeof how, "signal: %s", lower_signal_name(WTERMSIG(status)));
+		else
+			snprintf(how, sizeof how, "exit status %d", WEXITSTATUS(status));
+		rc = fail(e, 0, "error running hook #%u: error running hook: %s, stdout: %s, stderr: %s", index, how,
+			  hook_output(out, o, sizeof o), hook_output(err, r, sizeof r));
+	}
+	close_fd(&out);
+	close_fd(&err);
+	return rc;
 }
 
 static int run_hooks(const struct plan *p, enum hook_phase phase, pid_t hostpid, struct err *e)
@@ -2001,12 +2065,13 @@ static int run_hooks(const struct plan *p, enum hook_phase phase, pid_t hostpid,
 	char *state = NULL;
 	size_t len = 0;
 	int rc = 0;
+	unsigned index = 0; /* runc numbers hooks within their phase */
 	for (size_t i = 0; rc == 0 && i < p->nhooks; i++) {
 		if (p->hooks[i].phase != phase)
 			continue;
 		if (!state && !(state = hook_state(p, hostpid, &len)))
 			return fail(e, ENOMEM, "hook state");
-		rc = run_hook(&p->hooks[i], state, len, e);
+		rc = run_hook(&p->hooks[i], index++, state, len, e);
 	}
 	free(state);
 	return rc;

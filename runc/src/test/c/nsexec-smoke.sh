@@ -440,17 +440,29 @@ check "createContainer hook: runs with ARGS/ENVS, reads PREFIX+hostpid+SUFFIX on
 check "startContainer hook: runs inside the container (after pivot_root) before the process" \
 	output_is "{\"ociVersion\":\"1.0.2\",\"pid\":$CPID,\"status\":\"creating\"}"
 
-begin hookfail
-{ base run; directive hook createContainer /bin/sh 5 3 sh -c 'exit 3' 0; directive args true; } >"$PLAN"
+begin hookargv0
+{ base run; directive hook createContainer /bin/busybox 5 2 touch "$W/argv0-touched" 0; directive args true; } >"$PLAN"
 launch
-check "createContainer hook exit 3 -> error 'error running hook (createContainer) /bin/sh: exit status 3'" \
-	eval 'test "$RC" = 1 && notified "error error running hook (createContainer) /bin/sh: exit status 3"'
+check "hook args[0] is its argv[0] (busybox picks the applet by it), not its path" \
+	eval 'test "$RC" = 0 && test -f "$W/argv0-touched"'
+
+begin hookfail
+{ base run; directive hook createContainer /bin/true 5 1 true 0; directive hook createContainer /bin/sh 5 3 sh -c 'echo out; echo err >&2; exit 3' 0; directive args true; } >"$PLAN"
+launch
+check "createContainer hook #1 exit 3 -> runc's error with the hook's stdout and stderr" \
+	eval 'test "$RC" = 1 && notified "error error running hook #1: error running hook: exit status 3, stdout: out , stderr: err "'
+
+begin hookmissing
+{ base run; directive hook createContainer "$W/no-such-hook" 5 1 hook 0; directive args true; } >"$PLAN"
+launch
+check "a hook that cannot be executed -> runc's (Go's) start error" \
+	eval 'test "$RC" = 1 && notified "error error running hook #0: fork/exec $W/no-such-hook: no such file or directory"'
 
 begin hooktimeout
 { base run; directive hook createContainer /bin/sleep 1 2 sleep 10 0; directive args true; } >"$PLAN"
 launch
 check "createContainer hook past its timeout is killed -> error" \
-	eval 'test "$RC" = 1 && notified "error error running hook (createContainer) /bin/sleep: timed out after 1 s"'
+	eval 'test "$RC" = 1 && notified "error error running hook #0: hook ran past specified timeout of 1.0s"'
 
 begin syncgo
 { base run; directive sync-hooks; directive args echo ran; } >"$PLAN"

@@ -28,6 +28,7 @@ import java.util.HexFormat;
  */
 final class LocalHelper implements HelperSession {
   private static final String RESOURCE = "/dockyard/runc/native/dockyard-nsexec";
+  private static final String HOOKEXEC_RESOURCE = "/dockyard/runc/native/dockyard-hookexec";
   private static final String TEMP_PREFIX = "dockyard-runc-sock";
 
   private final Process process;
@@ -52,8 +53,18 @@ final class LocalHelper implements HelperSession {
   public static Path binary(Path cacheDir) throws IOException {
     String override = System.getProperty("dockyard.nsexec", System.getenv("DOCKYARD_NSEXEC"));
     if (override != null && !override.isEmpty()) return Path.of(override);
-    var url = LocalHelper.class.getResource(RESOURCE);
-    if (url == null) throw new IOException("the dockyard-nsexec helper is missing from the class path (was the runc module built with gcc?)");
+    return nativeBinary(RESOURCE, cacheDir);
+  }
+
+  /** The hooks' argv[0] trampoline (hookexec.c): the build output, or a copy extracted from the jar. */
+  static Path hookExec(Path cacheDir) throws IOException {
+    return nativeBinary(HOOKEXEC_RESOURCE, cacheDir);
+  }
+
+  private static Path nativeBinary(String resource, Path cacheDir) throws IOException {
+    String name = resource.substring(resource.lastIndexOf('/') + 1);
+    var url = LocalHelper.class.getResource(resource);
+    if (url == null) throw new IOException("the " + name + " helper is missing from the class path (was the runc module built with gcc?)");
     if (url.getProtocol().equals("file")) {
       Path p = Path.of(java.net.URI.create(url.toString()));
       if (!Files.isExecutable(p)) p.toFile().setExecutable(true, true);
@@ -69,10 +80,11 @@ final class LocalHelper implements HelperSession {
     } catch (java.security.NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-    Path target = cacheDir.resolve(".nsexec-" + hash);
+    String stem = "." + name.substring(name.indexOf('-') + 1);
+    Path target = cacheDir.resolve(stem + "-" + hash);
     if (!Files.isExecutable(target)) {
       Files.createDirectories(cacheDir);
-      Path tmp = Files.createTempFile(cacheDir, ".nsexec", ".tmp");
+      Path tmp = Files.createTempFile(cacheDir, stem, ".tmp");
       Files.write(tmp, bytes);
       Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("rwx------"));
       Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

@@ -37,6 +37,7 @@ public final class OciRuntime {
 
   private final StateStore store;
   private final HelperSession.Launcher launcher;
+  private final HookRunner hooks;
   private final Consumer<String> warn;
 
   /**
@@ -73,6 +74,7 @@ public final class OciRuntime {
   /** A runtime whose helper is started by {@code launcher} (the resident daemon hands plans to its clients). */
   public OciRuntime(Path root, Consumer<String> warn, HelperSession.Launcher launcher) {
     this.store = new StateStore(root);
+    this.hooks = new HookRunner(root);
     this.warn = warn;
     this.launcher = launcher;
   }
@@ -179,11 +181,12 @@ public final class OciRuntime {
                 try {
                   // runtime-tools checks for "created" here (runtime-spec 1.0's wording)
                   String json = stateJson(state, "created");
-                  HookRunner.run("prestart", spec.hooks().prestart(), json);
-                  HookRunner.run("createRuntime", spec.hooks().createRuntime(), json);
+                  hooks.run(spec.hooks().prestart(), json);
+                  hooks.run(spec.hooks().createRuntime(), json);
                   helper.send("go");
                 } catch (RuntimeError e) {
-                  helper.send("abort " + e.getMessage());
+                  // one protocol line: a hook's stderr in the message may span several
+                  helper.send("abort " + e.getMessage().replace('\n', ' '));
                   throw e;
                 }
               }
@@ -310,9 +313,9 @@ public final class OciRuntime {
 
   private void runPoststart(Spec spec, ContainerState st) {
     try {
-      HookRunner.run("poststart", spec.hooks().poststart(), stateJson(st, "running"));
+      hooks.run(spec.hooks().poststart(), stateJson(st, "running"));
     } catch (IOException | RuntimeError e) {
-      warn.accept(e.getMessage());
+      warn.accept("error running poststart hook: " + e.getMessage());
     }
   }
 
@@ -408,9 +411,9 @@ public final class OciRuntime {
     store.remove(st.id());
     if (st.config().hooks() != null && st.config().hooks().poststop() != null) {
       try {
-        HookRunner.run("poststop", st.config().hooks().poststop(), stateJson(st, "stopped"));
+        hooks.run(st.config().hooks().poststop(), stateJson(st, "stopped"));
       } catch (IOException | RuntimeError e) {
-        warn.accept(e.getMessage());
+        warn.accept("error running poststop hook: " + e.getMessage());
       }
     }
   }

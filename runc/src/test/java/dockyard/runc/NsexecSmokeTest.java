@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
- * The C helper alone, driven by hand-written plans (src/test/c/nsexec-smoke.sh: 72 checks of
+ * The C helper alone, driven by hand-written plans (src/test/c/nsexec-smoke.sh: 74 checks of
  * mounts, devices, masks, capabilities, seccomp, user namespaces, exec, ptys and errors).
  */
 @EnabledIf("dockyard.runc.Bundles#available")
