@@ -472,11 +472,14 @@ public final class OciRuntime {
 
   /**
    * runc update: writes new resource limits into a running (or paused, or created) container's
-   * cgroup and remembers them in its state. Only the values present in {@code delta} change.
+   * cgroup and remembers them in its state. Only the values present in {@code request} change,
+   * and, as in runc, a zero or empty value is not present (see {@link ResourcesMerge#forUpdate}).
    */
-  public void update(String id, Spec.Resources delta) throws IOException {
+  public void update(String id, Spec.Resources request) throws IOException {
     ContainerState st = store.load(id);
     if (status(st) == Status.STOPPED) throw new RuntimeError("container not running");
+    Spec.Resources delta = ResourcesMerge.forUpdate(request);
+    if (delta == null) return;
     List<String> warnings = new ArrayList<>();
     cgroupOf(st).update(delta, warnings);
     warnings.forEach(warn);

@@ -268,6 +268,17 @@ class RuntimeTest {
     assertEquals("42", Files.readString(Path.of("/sys/fs/cgroup/pids", id, "pids.max")).trim());
     assertEquals(Long.toString(64L << 20), Files.readString(Path.of("/sys/fs/cgroup/memory", id, "memory.limit_in_bytes")).trim());
     assertEquals(42, rt.store().load(id).config().linux().resources().pids().limit(), "the update is remembered");
+    // dockerd and containerd send the whole resources object, zeros meaning "unchanged" (as in runc)
+    String cpuShares = Files.readString(Path.of("/sys/fs/cgroup/cpu", id, "cpu.shares")).trim();
+    rt.update(id, dockyard.runc.spec.SpecLoader.mapper().readValue("""
+        {"memory":{"limit":134217728,"reservation":0,"swap":268435456,"kernel":0,"kernelTCP":0},
+         "cpu":{"shares":0,"quota":0,"period":0,"realtimeRuntime":0,"realtimePeriod":0,"cpus":"","mems":""},
+         "blockIO":{"weight":0},"pids":{"limit":0}}""", Spec.Resources.class));
+    assertEquals(Long.toString(128L << 20), Files.readString(Path.of("/sys/fs/cgroup/memory", id, "memory.limit_in_bytes")).trim());
+    assertEquals("42", Files.readString(Path.of("/sys/fs/cgroup/pids", id, "pids.max")).trim(), "pids limit 0 leaves it");
+    assertEquals(cpuShares, Files.readString(Path.of("/sys/fs/cgroup/cpu", id, "cpu.shares")).trim(), "cpu shares 0 leaves them");
+    assertEquals(42, rt.store().load(id).config().linux().resources().pids().limit(), "zeros are not remembered either");
+    assertEquals(128L << 20, rt.store().load(id).config().linux().resources().memory().limit());
     rt.pause(id);
     assertEquals("paused", rt.state(id).status());
     rt.resume(id);
@@ -336,6 +347,16 @@ class RuntimeTest {
     assertTrue(lines.get(0).contains("\"status\":\"created\"") && lines.get(0).contains("\"id\":\"" + id + "\""), lines.get(0));
     assertTrue(lines.get(1).contains("\"status\":\"running\""), lines.get(1));
     assertTrue(lines.get(2).contains("\"status\":\"stopped\""), lines.get(2));
+  }
+
+  @Test
+  void aFailingPrestartHookFailsTheCreateWithItsStderrAndLeavesNothing() throws Exception {
+    String id = id("hookfail");
+    Spec.Hook bad = new Spec.Hook("/bin/sh", List.of("sh", "-c", "echo setkey failed >&2; exit 1"), null, 5);
+    Path b = bundle("hookfail", List.of("true"), s -> Bundles.withHooks(s, new Spec.Hooks(List.of(bad), null, null, null, null, null)));
+    RuntimeError e = assertThrows(RuntimeError.class, () -> rt.run(id, b, OciRuntime.CreateOptions.defaults()));
+    assertEquals("error running hook #0: error running hook: exit status 1, stdout: , stderr: setkey failed\n", e.getMessage());
+    assertFalse(Files.exists(root.resolve(id)));
   }
 
   @Test
