@@ -70,7 +70,9 @@ final class LocalHelper implements HelperSession {
       throw new IllegalStateException(e);
     }
     Path target = cacheDir.resolve(".nsexec-" + hash);
-    if (!Files.isExecutable(target)) {
+    // The name says what the file should hold, not what it holds: a copy changed on disk (by
+    // anything: the helper itself runs from a sealed memfd, see nsexec.c) is replaced, never run.
+    if (!Files.isExecutable(target) || !java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
       Files.createDirectories(cacheDir);
       Path tmp = Files.createTempFile(cacheDir, ".nsexec", ".tmp");
       Files.write(tmp, bytes);
