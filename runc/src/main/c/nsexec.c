@@ -40,12 +40,16 @@
 #include <dirent.h>
 #include <unistd.h>
 #include <sys/ioctl.h>
+#include <net/if.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
@@ -55,6 +59,7 @@
 #include <sys/wait.h>
 #include <linux/capability.h>
 #include <linux/filter.h>
+#include <linux/magic.h>
 #include <linux/openat2.h>
 #include <linux/seccomp.h>
 
@@ -1713,9 +1718,67 @@ static int finish_mount(int root, const struct mount_spec *m, struct err *e)
 	return rc;
 }
 
+/* Files below /proc a bind mount may cover: the ones lxcfs emulates, as runc allows. */
+static const char *const PROC_MOUNTS_ALLOWED[] = {
+	"/proc/cpuinfo", "/proc/diskstats", "/proc/meminfo", "/proc/stat",     "/proc/swaps",
+	"/proc/uptime",	 "/proc/loadavg",   "/proc/slabinfo", "/proc/net/dev", "/proc/sys/kernel/ns_last_pid",
+};
+
+static bool is_kernel_fs(const char *type)
+{
+	return strcmp(type, "proc") == 0 || strcmp(type, "sysfs") == 0;
+}
+
+/* proc and sysfs go only on a directory of the rootfs itself, never through a symlink the image
+ * put there (CVE-2019-16884): the kernel files would then appear where the masks, the read-only
+ * paths and the container's programs do not expect them. */
+static int check_kernel_fs_target(int root, const struct mount_spec *m, struct err *e)
+{
+	int fd = open_in_root(root, m->dest, O_PATH | O_NOFOLLOW);
+	if (fd < 0)
+		return 0; /* missing: created as a directory */
+	struct stat st;
+	int rc = fstat(fd, &st) < 0 ? fail(e, errno, "stat %s", m->dest) : 0;
+	if (rc == 0 && !S_ISDIR(st.st_mode))
+		rc = fail(e, 0, "mount %s on %s: filesystem \"%s\" must be mounted on an ordinary directory", m->src, m->dest, m->type);
+	close_fd(&fd);
+	return rc;
+}
+
+/* Where the mount point FD really is, measured from the rootfs: the destination after every
+ * symlink in the image was resolved. Nothing but proc itself may be mounted on the container's
+ * /proc, and nothing inside it but lxcfs's files (CVE-2019-19921): a mount there could hide a
+ * masked file or make a host-global one writable. */
+static int check_proc_target(int fd, const char *rootfs, const struct mount_spec *m, struct err *e)
+{
+	char where[PATH_MAX];
+	struct fd_path self = fd_path(fd);
+	ssize_t n = readlink(self.s, where, sizeof where - 1);
+	if (n < 0)
+		return fail(e, errno, "mount %s on %s: readlink", m->src, m->dest);
+	where[n] = '\0';
+	size_t rlen = strcmp(rootfs, "/") == 0 ? 0 : strlen(rootfs);
+	if (strncmp(where, rootfs, rlen) != 0)
+		return fail(e, 0, "mount %s on %s: the destination resolved outside the rootfs (%s)", m->src, m->dest, where);
+	const char *rel = where + rlen;
+	if (!is_path_prefix("/proc", rel))
+		return 0;
+	if (strcmp(rel, "/proc") == 0) {
+		struct statfs sf;
+		if (strcmp(m->type, "proc") == 0 || ((m->flags & MS_BIND) && statfs(m->src, &sf) == 0 && sf.f_type == PROC_SUPER_MAGIC))
+			return 0;
+		return fail(e, 0, "mount %s on %s: \"%s\" cannot be mounted because it is not of type proc", m->src, m->dest, rel);
+	}
+	for (size_t i = 0; i < ARRAY_LEN(PROC_MOUNTS_ALLOWED); i++)
+		if (strcmp(rel, PROC_MOUNTS_ALLOWED[i]) == 0)
+			return 0;
+	return fail(e, 0, "mount %s on %s: \"%s\" cannot be mounted because it is inside /proc", m->src, m->dest, rel);
+}
+
 /* One `mount` directive. The mount point is created if missing, as a file when a bind source is
- * not a directory. */
-static int do_mount(int root, const struct mount_spec *m, struct err *e)
+ * not a directory, and the mount goes onto the fd it was resolved to, so nothing swapped in
+ * the image meanwhile (CVE-2021-30465) can move it. */
+static int do_mount(int root, const char *rootfs, const struct mount_spec *m, struct err *e)
 {
 	enum create_kind kind = CREATE_DIR;
 	if (m->flags & MS_BIND) {
@@ -1725,9 +1788,15 @@ static int do_mount(int root, const struct mount_spec *m, struct err *e)
 		if (!S_ISDIR(st.st_mode))
 			kind = CREATE_FILE;
 	}
+	if (is_kernel_fs(m->type) && check_kernel_fs_target(root, m, e) < 0)
+		return -1;
 	int fd = resolve_in_root(root, m->dest, kind, e);
 	if (fd < 0)
 		return -1;
+	if (check_proc_target(fd, rootfs, m, e) < 0) {
+		close_fd(&fd);
+		return -1;
+	}
 	struct fd_path target = fd_path(fd);
 	int r = mount(m->src, target.s, m->type[0] ? m->type : NULL, m->flags, m->data[0] ? m->data : NULL);
 	int saved = errno;
@@ -1795,7 +1864,7 @@ static int populate_rootfs(const struct plan *p, const char *rootfs, struct err 
 		return fail(e, errno, "open rootfs %s", rootfs);
 	int rc = 0;
 	for (size_t i = 0; rc == 0 && i < p->nmounts; i++)
-		rc = do_mount(root, &p->mounts[i], e);
+		rc = do_mount(root, rootfs, &p->mounts[i], e);
 	for (size_t i = 0; rc == 0 && i < p->ndevices; i++)
 		rc = make_device(root, &p->devices[i], e);
 	for (size_t i = 0; rc == 0 && i < p->nlinks; i++)
@@ -1843,26 +1912,121 @@ static int pivot_into(const char *rootfs, struct err *e)
 	return rc;
 }
 
+/* Opens PATH (a container path, after pivot_root) as an O_PATH fd without following any symlink
+ * or magic link on the way: the masked and read-only paths name kernel files (/proc/kcore,
+ * /proc/sys, /sys/firmware), and a symlink the image planted there could point the mount
+ * elsewhere. -1 with errno ENOENT when it is missing, ELOOP when a symlink is in the way. */
+static int open_exact(const char *path)
+{
+	struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS };
+	return (int)syscall(SYS_openat2, AT_FDCWD, path, &how, sizeof how);
+}
+
+/* Attaches the detached mount TREE onto the object FD was opened on. Mounting by fd needs no
+ * path lookup at all, so neither the container's /proc (which the config may not even mount)
+ * nor a symlink can redirect it. Closes TREE. */
+static int attach_mount(int tree, int fd)
+{
+	int r = move_mount(tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH);
+	int saved = errno;
+	close_fd(&tree);
+	errno = saved;
+	return r;
+}
+
+/* An empty read-only tmpfs, detached, ready for attach_mount. */
+static int empty_readonly_tmpfs(void)
+{
+	int fs = fsopen("tmpfs", FSOPEN_CLOEXEC);
+	if (fs < 0)
+		return -1;
+	int tree = -1;
+	/* source "tmpfs" and a read-only superblock: what mount("tmpfs", …, MS_RDONLY) made, as
+	 * /proc/self/mountinfo shows it */
+	if (fsconfig(fs, FSCONFIG_SET_STRING, "source", "tmpfs", 0) == 0 && fsconfig(fs, FSCONFIG_SET_FLAG, "ro", NULL, 0) == 0 &&
+	    fsconfig(fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0) == 0)
+		tree = fsmount(fs, FSMOUNT_CLOEXEC, MOUNT_ATTR_RDONLY);
+	int saved = errno;
+	close_fd(&fs);
+	errno = saved;
+	return tree;
+}
+
+/* A detached bind of the container's /dev/null, checked to be the null device (1:3): an image
+ * without a /dev mount brings its own /dev/null, and when that is a symlink to, say,
+ * /proc/sys/kernel/core_pattern, binding it over a masked file would hand the container a
+ * writable host-global file (CVE-2025-31133). */
+static int null_device_tree(struct err *e)
+{
+	int fd = open_exact("/dev/null");
+	if (fd < 0)
+		return fail(e, errno, "open the container's /dev/null for a masked path");
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		int saved = errno;
+		close_fd(&fd);
+		return fail(e, saved, "stat the container's /dev/null");
+	}
+	if (!S_ISCHR(st.st_mode) || st.st_rdev != makedev(1, 3)) {
+		close_fd(&fd);
+		return fail(e, 0, "the container's /dev/null is not the null device (1:3); refusing to bind it over masked paths");
+	}
+	int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH);
+	int saved = errno;
+	close_fd(&fd);
+	return tree < 0 ? fail(e, saved, "clone a mount of /dev/null") : tree;
+}
+
 /* Masked path (container path, after pivot_root): /dev/null over a file, an empty read-only tmpfs
  * over a directory. Paths the image lacks are skipped, as runc does. */
 static int mask_path(const char *path, struct err *e)
 {
-	struct stat st;
-	if (stat(path, &st) < 0)
+	int fd = open_exact(path);
+	if (fd < 0 && errno == ELOOP)
+		return fail(e, 0, "mask %s: a symlink in the path could redirect the mask; refused", path);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : fail(e, errno, "mask %s", path);
-	int r = S_ISDIR(st.st_mode) ? mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL)
-				    : mount("/dev/null", path, NULL, MS_BIND, NULL);
-	return r < 0 ? fail(e, errno, "mask %s", path) : 0;
+	struct stat st;
+	int rc = 0;
+	if (fstat(fd, &st) < 0) {
+		rc = fail(e, errno, "mask %s", path);
+	} else if (S_ISDIR(st.st_mode)) {
+		int tree = empty_readonly_tmpfs();
+		if (tree < 0 || attach_mount(tree, fd) < 0)
+			rc = fail(e, errno, "mask %s", path);
+	} else {
+		int tree = null_device_tree(e);
+		if (tree < 0)
+			rc = -1;
+		else if (attach_mount(tree, fd) < 0)
+			rc = fail(e, errno, "mask %s", path);
+	}
+	close_fd(&fd);
+	return rc;
 }
 
+/* A read-only bind of PATH over itself, like runc's (submounts come along; only the top one is
+ * made read-only). The clone is made read-only while still detached, so no moment exists in
+ * which the container could see it writable. */
 static int readonly_path(const char *path, struct err *e)
 {
-	struct stat st;
-	if (stat(path, &st) < 0)
+	int fd = open_exact(path);
+	if (fd < 0 && errno == ELOOP)
+		return fail(e, 0, "make %s read-only: a symlink in the path could redirect the mount; refused", path);
+	if (fd < 0)
 		return errno == ENOENT ? 0 : fail(e, errno, "make %s read-only", path);
-	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0 || remount_bind(path, MS_RDONLY) < 0)
-		return fail(e, errno, "make %s read-only", path);
-	return 0;
+	struct mount_attr attr = { .attr_set = MOUNT_ATTR_RDONLY };
+	int rc = 0;
+	int tree = open_tree(fd, "", OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | AT_EMPTY_PATH | AT_RECURSIVE);
+	if (tree < 0 || mount_setattr(tree, "", AT_EMPTY_PATH, &attr, sizeof attr) < 0) {
+		rc = fail(e, errno, "make %s read-only", path);
+		if (tree >= 0)
+			close_fd(&tree);
+	} else if (attach_mount(tree, fd) < 0) {
+		rc = fail(e, errno, "make %s read-only", path);
+	}
+	close_fd(&fd);
+	return rc;
 }
 
 /* Read-only in place: mount_setattr changes only the read-only attribute, so nosuid, noexec and
@@ -2272,34 +2436,49 @@ static const char *env_value(const struct plan *p, const char *name)
 	return NULL;
 }
 
+/* strerror as Go prints errors (lower case), for messages callers match on: dockerd maps
+ * "executable file not found" and "no such file or directory" to exit 127, "permission
+ * denied" to 126. */
+static const char *go_strerror(int errnum, char *buf, size_t size)
+{
+	snprintf(buf, size, "%s", strerror(errnum));
+	buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
 /* execvp's search, but on the container's PATH (from the plan's env) and done before seccomp,
  * so the filter only has to allow execve. Runs after the user switch: access() then answers for
- * the container's user. */
+ * the container's user. Errors are worded as runc's (Go's exec.LookPath). */
 static int find_executable(const struct plan *p, char *out, size_t size, struct err *e)
 {
 	const char *name = p->args[0], *path = env_value(p, "PATH");
-	int err = ENOENT;
-	if (name[0] == '\0')
-		return fail(e, ENOENT, "exec \"%s\"", name);
+	char why[128];
+	struct stat st;
 	if (strchr(name, '/')) {
 		if ((size_t)snprintf(out, size, "%s", name) >= size)
-			return fail(e, ENAMETOOLONG, "exec \"%s\"", name);
+			return fail(e, 0, "exec: \"%s\": %s", name, go_strerror(ENAMETOOLONG, why, sizeof why));
+		if (stat(out, &st) < 0)
+			return fail(e, 0, "exec: \"%s\": stat %s: %s", name, name, go_strerror(errno, why, sizeof why));
+		if (S_ISDIR(st.st_mode) || access(out, X_OK) < 0)
+			return fail(e, 0, "exec: \"%s\": %s", name, go_strerror(S_ISDIR(st.st_mode) ? EISDIR : errno, why, sizeof why));
 		return 0;
 	}
-	for (const char *dir = path ? path : DEFAULT_PATH;; dir++) {
+	bool denied = false;
+	for (const char *dir = path ? path : DEFAULT_PATH; name[0] != '\0'; dir++) {
 		size_t dlen = strcspn(dir, ":");
 		int n = snprintf(out, size, "%.*s/%s", (int)dlen, dlen ? dir : ".", name);
-		struct stat st;
 		if (n > 0 && (size_t)n < size && stat(out, &st) == 0 && S_ISREG(st.st_mode)) {
 			if (access(out, X_OK) == 0)
 				return 0;
-			err = EACCES;
+			denied = true;
 		}
 		dir += dlen;
 		if (*dir == '\0')
 			break;
 	}
-	return fail(e, err, "exec \"%s\"", name);
+	if (denied)
+		return fail(e, 0, "exec: \"%s\": %s", name, go_strerror(EACCES, why, sizeof why));
+	return fail(e, 0, "exec: \"%s\": executable file not found in $PATH", name);
 }
 
 /* Tells the parent we are set up. The parent-death signal goes first: in create mode the
@@ -2365,6 +2544,66 @@ static int close_fds_on_exec(struct err *e)
 	return 0;
 }
 
+/* chdir, then proof that the directory is inside the container's root (CVE-2024-21626): a cwd
+ * such as /proc/self/fd/N follows whatever fd N is, and an fd the caller leaked to us (a shim,
+ * a shell) may be a host directory. getcwd(2) answers "(unreachable)..." rather than an absolute
+ * path for a directory outside the root; glibc's wrapper hides that, so the system call is used. */
+static int enter_cwd(const char *cwd, struct err *e)
+{
+	char buf[PATH_MAX];
+	if (chdir(cwd) < 0)
+		return fail(e, errno, "chdir %s", cwd);
+	long n = syscall(SYS_getcwd, buf, sizeof buf);
+	if (n < 0)
+		return fail(e, errno, "chdir %s: getcwd", cwd);
+	if (buf[0] != '/')
+		return fail(e, 0, "chdir %s: the working directory is outside the container's root", cwd);
+	return 0;
+}
+
+/* Closes every fd above stdio except the ones the child still needs: nothing the caller had
+ * open (a directory of the host above all) may be reachable through /proc/self/fd while the
+ * child runs in the container, or be named as its cwd. runc passes nothing either without
+ * --preserve-fds. */
+static int close_inherited_fds(const struct channels *ch, struct err *e)
+{
+	int keep[] = { ch->sync, ch->fifo, ch->console };
+	unsigned from = 3;
+	for (;;) {
+		int next = -1; /* the smallest kept fd at or above FROM */
+		for (size_t i = 0; i < ARRAY_LEN(keep); i++)
+			if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
+				next = keep[i];
+		unsigned to = next < 0 ? ~0U : (unsigned)next - 1;
+		if (next != (int)from && syscall(SYS_close_range, from, to, 0U) < 0)
+			return fail(e, errno, "close inherited fds");
+		if (next < 0)
+			return 0;
+		from = (unsigned)next + 1;
+	}
+}
+
+/* runc brings the loopback of a new network namespace up: programs expect 127.0.0.1 to work. */
+static int bring_up_loopback(struct err *e)
+{
+	int sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return fail(e, errno, "socket for lo");
+	struct ifreq ifr;
+	memset(&ifr, 0, sizeof ifr);
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "lo");
+	int rc = 0;
+	if (ioctl(sock, SIOCGIFFLAGS, &ifr) < 0)
+		rc = fail(e, errno, "get flags of lo");
+	else if (!(ifr.ifr_flags & IFF_UP)) {
+		ifr.ifr_flags |= IFF_UP;
+		if (ioctl(sock, SIOCSIFFLAGS, &ifr) < 0)
+			rc = fail(e, errno, "bring lo up");
+	}
+	close_fd(&sock);
+	return rc;
+}
+
 /* The helper ignores SIGPIPE, and ignored signals survive execve; the container gets defaults. */
 static int exec_process(const struct plan *p, const char *exe, struct err *e)
 {
@@ -2388,8 +2627,8 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 	if (set_rlimits(p, e) < 0 || (p->has_terminal && setup_terminal(p, ch, e) < 0))
 		return -1;
 	umask(p->has_umask ? p->umask : 022);
-	if (p->cwd && chdir(p->cwd) < 0)
-		return fail(e, errno, "chdir %s", p->cwd);
+	if (p->cwd && enter_cwd(p->cwd, e) < 0)
+		return -1;
 	if (close_fds_on_exec(e) < 0)
 		return -1;
 	if (p->seccomp && !p->no_new_privs && install_seccomp(p, e) < 0)
@@ -2438,9 +2677,18 @@ static int child_main(const struct plan *p, struct channels *ch, struct err *e)
 	/* Until "ready" a child without its parent is useless: die with it rather than linger. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0)
 		return fail(e, errno, "prctl(PR_SET_PDEATHSIG)");
+	/* Until execve (which makes the process dumpable again) our /proc entries — exe, fds, mem —
+	 * are closed to the container's processes, which may share our pid namespace (exec, a
+	 * joined pid namespace) but lack CAP_SYS_PTRACE on the host. */
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		return fail(e, errno, "prctl(PR_SET_DUMPABLE)");
+	if (close_inherited_fds(ch, e) < 0)
+		return -1;
 	if (await_parent_go(ch->sync, &hostpid, e) < 0)
 		return -1;
 	if (p->has_ns[NS_USER] && become_namespace_root(e) < 0)
+		return -1;
+	if (p->has_ns[NS_NET] && !p->ns_path[NS_NET] && bring_up_loopback(e) < 0)
 		return -1;
 	if (p->mode != MODE_EXEC && setup_container(p, hostpid, e) < 0)
 		return -1;
@@ -2692,11 +2940,89 @@ static int client_main(const char *socket_path, int argc, char **argv)
 	return 1;
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Running from a sealed copy (CVE-2019-5736)                                                 */
+
+/* While the child sets a container up, and in exec mode while it sits in the container's pid
+ * namespace before execve, its /proc/PID/exe is this binary. A process in the container could
+ * open that and, once the child has exec'd (the kernel refuses writes to a running executable
+ * only while it runs), reopen it through /proc/self/fd for writing: the file on the host — the
+ * build output, or the copy extracted under --root — would then be the container's program the
+ * next time any container starts, running as root on the host. So the helper never runs from
+ * that file: it copies itself into a memfd, seals it against every change, and re-executes the
+ * copy. A write through the exe link then fails with EPERM, whatever the container does, and a
+ * seal cannot be removed. The copy costs one in-kernel sendfile of the binary per start. */
+#define SEALS (F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE)
+#define SEALED_ENV "_DOCKYARD_NSEXEC_SEALED"
+
+static int run_from_sealed_copy(char **argv, struct err *e)
+{
+	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+	if (self < 0)
+		return fail(e, errno, "open /proc/self/exe");
+	int seals = fcntl(self, F_GET_SEALS);
+	if (seals >= 0 && (seals & SEALS) == SEALS) {
+		close_fd(&self);
+		(void)unsetenv(SEALED_ENV);
+		return 0;
+	}
+	/* The marker only guards against a re-exec loop on a kernel that loses the seals; it is
+	 * never trusted as proof of sealing (a caller could set it). */
+	if (getenv(SEALED_ENV)) {
+		close_fd(&self);
+		return fail(e, 0, "re-executed from a memfd, but /proc/self/exe is not sealed");
+	}
+	struct stat st;
+	if (fstat(self, &st) < 0) {
+		int saved = errno;
+		close_fd(&self);
+		return fail(e, saved, "stat /proc/self/exe");
+	}
+	int mem = memfd_create("dockyard-nsexec", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	if (mem < 0) {
+		int saved = errno;
+		close_fd(&self);
+		return fail(e, saved, "memfd_create");
+	}
+	for (off_t done = 0; done < st.st_size;) {
+		ssize_t n = sendfile(mem, self, NULL, (size_t)(st.st_size - done));
+		if (n <= 0) {
+			int saved = n < 0 ? errno : EIO;
+			close_fd(&self);
+			close_fd(&mem);
+			return fail(e, saved, "copy /proc/self/exe into a memfd");
+		}
+		done += n;
+	}
+	close_fd(&self);
+	if (fcntl(mem, F_ADD_SEALS, SEALS) < 0) {
+		int saved = errno;
+		close_fd(&mem);
+		return fail(e, saved, "seal the memfd copy");
+	}
+	if (setenv(SEALED_ENV, "1", 1) < 0) {
+		int saved = errno;
+		close_fd(&mem);
+		return fail(e, saved, "setenv");
+	}
+	/* MFD_CLOEXEC: the fd is gone in the new image, which the kernel has mapped by then. */
+	syscall(SYS_execveat, mem, "", argv, environ, AT_EMPTY_PATH);
+	int saved = errno;
+	close_fd(&mem);
+	(void)unsetenv(SEALED_ENV);
+	return fail(e, saved, "exec the sealed copy");
+}
+
 int main(int argc, char **argv)
 {
 	struct plan plan;
 	struct err e;
 	struct channels ch = { .notify = -1, .console = -1, .fifo = -1, .sync = -1 };
+	/* Client mode forks plan-running helpers from its own image, so it is sealed too. */
+	if (run_from_sealed_copy(argv, &e) < 0) {
+		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e.msg);
+		return 1;
+	}
 	if (argc >= 3 && strcmp(argv[1], "client") == 0) {
 		if (signal(SIGPIPE, SIG_IGN) == SIG_ERR)
 			return 1;

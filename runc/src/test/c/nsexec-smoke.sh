@@ -605,8 +605,8 @@ check "error: with notify connected nothing goes to stderr" test ! -s "$ERR"
 begin nosuch
 { base run; directive args nosuch; } >"$PLAN"
 launch
-check "error: exec of a missing binary -> exit 1, 'error exec \"nosuch\": No such file or directory' before created" \
-	eval 'test "$RC" = 1 && notified "error exec \"nosuch\": No such file or directory" && ! notified created'
+check "error: exec of a missing binary -> exit 1, 'error exec: \"nosuch\": executable file not found in \$PATH' before created" \
+	eval 'test "$RC" = 1 && notified "error exec: \"nosuch\": executable file not found in \$PATH" && ! notified created'
 
 begin badmount
 { base run; directive mount none /mnt nosuchfs 0 0 ""; directive args true; } >"$PLAN"

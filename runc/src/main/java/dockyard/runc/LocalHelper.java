@@ -82,7 +82,9 @@ final class LocalHelper implements HelperSession {
     }
     String stem = "." + name.substring(name.indexOf('-') + 1);
     Path target = cacheDir.resolve(stem + "-" + hash);
-    if (!Files.isExecutable(target)) {
+    // The name says what the file should hold, not what it holds: a copy changed on disk (by
+    // anything: the helper itself runs from a sealed memfd, see nsexec.c) is replaced, never run.
+    if (!Files.isExecutable(target) || !java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
       Files.createDirectories(cacheDir);
       Path tmp = Files.createTempFile(cacheDir, stem, ".tmp");
       Files.write(tmp, bytes);

@@ -446,4 +446,26 @@ class RuntimeTest {
     assertEquals(0, rt.run(id("rlimit"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
     assertEquals("1024", stdout());
   }
+
+  /** runc brings lo up in a new network namespace: 0x9 is IFF_UP|IFF_LOOPBACK. */
+  @Test
+  void aNewNetworkNamespaceHasLoopbackUp() throws Exception {
+    Path b = bundle("lo", List.of("cat", "/sys/class/net/lo/flags"), s -> s);
+    assertEquals(0, rt.run(id("lo"), b, OciRuntime.CreateOptions.defaults()), this::stderrQuietly);
+    assertEquals("0x9", stdout());
+  }
+
+  /** runc's wording (Go's exec.LookPath): dockerd maps these to exit codes 127 and 126. */
+  @Test
+  void aMissingExecutableIsReportedInRuncsWords() throws Exception {
+    RuntimeError e = assertThrows(RuntimeError.class,
+        () -> rt.run(id("nosuch"), bundle("nosuch", List.of("nosuch"), s -> s), OciRuntime.CreateOptions.defaults()));
+    assertTrue(e.getMessage().contains("exec: \"nosuch\": executable file not found in $PATH"), e.getMessage());
+    e = assertThrows(RuntimeError.class,
+        () -> rt.run(id("nopath"), bundle("nopath", List.of("/no/such"), s -> s), OciRuntime.CreateOptions.defaults()));
+    assertTrue(e.getMessage().contains("exec: \"/no/such\": stat /no/such: no such file or directory"), e.getMessage());
+    e = assertThrows(RuntimeError.class,
+        () -> rt.run(id("noexec"), bundle("noexec", List.of("/etc/passwd"), s -> s), OciRuntime.CreateOptions.defaults()));
+    assertTrue(e.getMessage().contains("exec: \"/etc/passwd\": permission denied"), e.getMessage());
+  }
 }
