@@ -38,7 +38,8 @@ import java.util.concurrent.Callable;
         subcommands = {RuncCommand.SpecCmd.class, RuncCommand.Create.class, RuncCommand.Start.class, RuncCommand.Run.class,
                 RuncCommand.State.class, RuncCommand.Kill.class, RuncCommand.Delete.class, RuncCommand.Exec.class,
                 RuncCommand.ListCmd.class, RuncCommand.Ps.class, RuncCommand.Pause.class, RuncCommand.Resume.class,
-                RuncCommand.Events.class, RuncCommand.Update.class, RuncDaemon.class, RuncCommand.AotTraining.class})
+                RuncCommand.Events.class, RuncCommand.Update.class, RuncCommand.Checkpoint.class, RuncCommand.Restore.class,
+                RuncDaemon.class, RuncCommand.AotTraining.class})
 final class RuncCommand implements Runnable {
     static final String DEFAULT_ROOT = "/run/dockyard-runc";
 
@@ -476,6 +477,73 @@ final class RuncCommand implements Runnable {
     @Command(name = "resume", description = "Thaw a paused container.")
     static final class Resume extends IdVerb {
         @Override void apply(OciRuntime rt, String id) throws IOException { rt.resume(id); }
+    }
+
+    /** Why checkpoint and restore fail: said the same way wherever it shows (stderr, --log, containerd's error). */
+    static final String NO_CRIU = "is not supported: dockyard runc has no CRIU support (checkpoint/restore)";
+
+    /**
+     * runc checkpoint: takes runc's flags so that callers (containerd's shim, docker checkpoint) get
+     * an answer about support rather than about syntax, checks the container as runc does, then
+     * fails with exit status 1.
+     */
+    @Command(name = "checkpoint", description = "Not supported: checkpointing a container needs CRIU, which this runtime does not use.")
+    static final class Checkpoint implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = "--image-path") String imagePath;
+        @Option(names = "--work-path") String workPath;
+        @Option(names = "--parent-path") String parentPath;
+        @Option(names = "--leave-running") boolean leaveRunning;
+        @Option(names = "--tcp-established") boolean tcpEstablished;
+        @Option(names = "--ext-unix-sk") boolean extUnixSk;
+        @Option(names = "--shell-job") boolean shellJob;
+        @Option(names = "--lazy-pages") boolean lazyPages;
+        @Option(names = "--status-fd") String statusFd;
+        @Option(names = "--page-server") String pageServer;
+        @Option(names = "--file-locks") boolean fileLocks;
+        @Option(names = "--pre-dump") boolean preDump;
+        @Option(names = "--manage-cgroups-mode") String manageCgroupsMode;
+        @Option(names = "--empty-ns") List<String> emptyNs;
+        @Option(names = "--auto-dedup") boolean autoDedup;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                parent.runtime().state(id); // "container does not exist" first, as runc says it
+                throw new RuntimeError("checkpoint " + NO_CRIU);
+            });
+        }
+    }
+
+    /** runc restore: runc's flags accepted, then exit status 1 (nothing to restore without CRIU). */
+    @Command(name = "restore", description = "Not supported: restoring a checkpoint needs CRIU, which this runtime does not use.")
+    static final class Restore implements Callable<Integer> {
+        @ParentCommand RuncCommand parent;
+        @Option(names = "--console-socket") String consoleSocket;
+        @Option(names = "--image-path") String imagePath;
+        @Option(names = "--work-path") String workPath;
+        @Option(names = "--tcp-established") boolean tcpEstablished;
+        @Option(names = "--ext-unix-sk") boolean extUnixSk;
+        @Option(names = "--shell-job") boolean shellJob;
+        @Option(names = "--file-locks") boolean fileLocks;
+        @Option(names = "--manage-cgroups-mode") String manageCgroupsMode;
+        @Option(names = {"-b", "--bundle"}) String bundle;
+        @Option(names = {"-d", "--detach"}) boolean detach;
+        @Option(names = "--pid-file") String pidFile;
+        @Option(names = "--no-subreaper") boolean noSubreaper;
+        @Option(names = "--no-pivot") boolean noPivot;
+        @Option(names = "--empty-ns") List<String> emptyNs;
+        @Option(names = "--auto-dedup") boolean autoDedup;
+        @Option(names = "--lazy-pages") boolean lazyPages;
+        @Option(names = "--lsm-profile") String lsmProfile;
+        @Option(names = "--lsm-mount-context") String lsmMountContext;
+        @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
+
+        @Override public Integer call() throws Exception {
+            return parent.guard(() -> {
+                throw new RuntimeError("restore " + NO_CRIU);
+            });
+        }
     }
 
     @Command(name = "events", description = "Print the container's resource usage as JSON events (every --interval, or once with --stats).")

@@ -74,6 +74,16 @@ class RuncDaemonTest {
   }
 
   @Test
+  void checkpointAndRestoreTakeRuncsFlagsAndSayTheyAreNotSupported() throws Exception {
+    Reply missing = call(dir.toString(), "--root", "state", "checkpoint", "--leave-running", "--image-path", "img", "nosuch");
+    assertEquals(1, missing.exit());
+    assertTrue(missing.err().contains("container does not exist"), missing.err());
+    Reply restore = call(dir.toString(), "--root", "state", "restore", "-d", "--image-path", "img", "--bundle", "b", "c1");
+    assertEquals(1, restore.exit());
+    assertTrue(restore.err().contains("restore is not supported: dockyard runc has no CRIU support"), restore.err());
+  }
+
+  @Test
   void verbsRunInTheDaemonWithTheClientsCwdAndOutput() throws Exception {
     Reply list = call(dir.toString(), "--root", "state", "list");
     assertEquals(0, list.exit(), list.err());
