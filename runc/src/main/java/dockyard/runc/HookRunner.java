@@ -46,6 +46,7 @@ final class HookRunner {
 
   /** Runs one hook; null when it succeeded, otherwise runc's description of what went wrong. */
   private String runOne(Spec.Hook h, String stateJson) throws IOException {
+    if (h.path() == null || h.path().isEmpty()) return "fork/exec : no such file or directory"; // execve("") as Go reports it
     List<String> args = h.args() == null || h.args().isEmpty() ? List.of(h.path()) : h.args();
     String refused = startError(Path.of(h.path()));
     if (refused != null) return refused;

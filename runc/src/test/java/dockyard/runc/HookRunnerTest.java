@@ -56,6 +56,16 @@ class HookRunnerTest {
   }
 
   @Test
+  void anExecFailureBehindTheArgvZeroTrampolineIsStillAStartError() throws Exception {
+    Path notAProgram = dir.resolve("not-a-program");
+    Files.write(notAProgram, new byte[] {0x7f, 'E', 'L', 'F', 0, 0, 0, 0});
+    Files.setPosixFilePermissions(notAProgram, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    RuntimeError e = assertThrows(RuntimeError.class,
+        () -> new HookRunner(dir).run(List.of(new Spec.Hook(notAProgram.toString(), List.of("renamed"), null, 5)), STATE));
+    assertEquals("error running hook #0: fork/exec " + notAProgram + ": exec format error", e.getMessage());
+  }
+
+  @Test
   void aHookPastItsTimeoutIsKilled() {
     long t0 = System.nanoTime();
     RuntimeError e = assertThrows(RuntimeError.class,
