@@ -33,9 +33,10 @@ import org.junit.jupiter.api.TestMethodOrder;
  *
  * <p>Nothing of the host changes: the daemons run in a network namespace of their own (docker0,
  * the veths and the iptables rules live and die there) and a private mount namespace with a fresh
- * tmpfs on /run (shim sockets, runc state, fifos) and /etc overlaid onto a scratch directory
- * (dockerd writes /etc/docker/key.json). Their cgroups are under one parent named for this run,
- * removed at the end with every process and scratch directory.
+ * tmpfs on /run (shim sockets, runc state, fifos) and /etc and /opt overlaid onto scratch
+ * directories (dockerd writes /etc/docker/key.json, its containerd /opt/containerd); AppArmor reads as off there, so dockerd loads no profile
+ * into the kernel. Their cgroups are under one parent named for this run, removed at the end with
+ * every process and scratch directory.
  *
  * <p>The runtime's Java side is a resident {@code dockyard runc daemon} started in the same
  * namespaces (hooks run where runc would run them), reached by bin/dockyard-runc through
@@ -72,13 +73,16 @@ class RuncUnderContainerdAndDockerTest {
     }
     scratch = Files.createTempDirectory("dockyard-orchestrators");
     image = busyboxImage(scratch.resolve("image"));
-    Files.createDirectories(scratch.resolve("etc-upper"));
-    Files.createDirectories(scratch.resolve("etc-work"));
+    for (String d : List.of("etc-upper", "etc-work", "opt-upper", "opt-work")) Files.createDirectories(scratch.resolve(d));
     // The namespace holder: everything else joins its namespaces with nsenter.
     String setup = String.join("\n",
         "set -e",
         "mount -t tmpfs -o mode=0755 tmpfs /run",
-        "mount -t overlay overlay -o lowerdir=/etc,upperdir=" + scratch.resolve("etc-upper") + ",workdir=" + scratch.resolve("etc-work") + " /etc",
+        // dockerd writes /etc/docker/key.json, the containerd it starts makes /opt/containerd
+        "for d in etc opt; do mount -t overlay overlay -o lowerdir=/$d,upperdir=" + scratch + "/$d-upper,workdir=" + scratch + "/$d-work /$d; done",
+        // dockerd loads its AppArmor profile into the kernel when AppArmor is on; here it is off
+        "aa=/sys/module/apparmor/parameters/enabled",
+        "if [ -e $aa ]; then echo N > " + scratch.resolve("apparmor-off") + "; mount --bind " + scratch.resolve("apparmor-off") + " $aa; fi",
         "ip link set lo up",
         "echo ready",
         "exec sleep 1000000");
