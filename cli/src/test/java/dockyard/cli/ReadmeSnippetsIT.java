@@ -160,12 +160,13 @@ class ReadmeSnippetsIT {
         # the clone's top level as symlinks with the entries' own times (bin/dockyard compares times to rebuild)
         for e in "$REPO"/*; do ln -s "$e" /tmp/clone/; touch -h -r "$e" "/tmp/clone/${e##*/}"; done
         cd /tmp/clone
-        trap 'rc=$?; echo "FAIL $cur $((cur + LINENO)) $rc $BASH_COMMAND" >> "$STATUS"' ERR
+        trap '{ rc=$?; set +x; } 2>/dev/null; echo "FAIL $cur $((cur + LINENO)) $rc $BASH_COMMAND" >> "$STATUS"' ERR
         """.formatted(q(repo.toString()), q(status.toString()), q(dir.toString())));
     Duration timeout = Duration.ofSeconds(30);
     for (Block b : blocks) {
       Path code = dir.resolve("block-" + b.line() + ".sh");
-      Files.writeString(code, b.code());
+      // tracing starts on the block's first line (same line, so LINENO still counts README lines)
+      Files.writeString(code, "set -x; " + b.code());
       String in = "/dev/null";
       if (b.marker().stdin() != null) {
         Path input = dir.resolve("block-" + b.line() + ".in");
@@ -175,7 +176,6 @@ class ReadmeSnippetsIT {
       driver.append("""
           cur=%d; echo "BEGIN $cur" >> "$STATUS"
           PS4='+ README.md:$((cur + LINENO)): '
-          set -x
           . %s < %s
           { set +x; } 2>/dev/null
           echo "END $cur" >> "$STATUS"
