@@ -35,7 +35,8 @@ import org.junit.jupiter.api.TestFactory;
  * blocks need real root (they are left out, saying so, otherwise); {@code needs} lists what the
  * block uses that a machine may lack: {@code cmd:NAME} on PATH, {@code path:FILE}, {@code fs:TYPE}
  * (a filesystem the kernel has or can load). {@code stdin} is what the block reads (an interactive
- * shell's input; otherwise /dev/null). Blocks of one {@code session} run one after another in one
+ * shell's input; otherwise /dev/null). {@code timeout} is what the block may take (default 60 s); its
+ * session is stopped after the sum of its blocks' times. Blocks of one {@code session} run one after another in one
  * shell, like commands typed into one terminal (a server started with {@code &} in one serves the
  * next); a block whose needs are not met is left out of its session, so later blocks must not
  * depend on it.
@@ -86,6 +87,13 @@ class ReadmeSnippetsIT {
     String filter = System.getProperty("dockyard.test.filter", "");
     Assumptions.assumeTrue(filter.isEmpty() || filter.startsWith("${") || filter.contains("ReadmeSnippets"),
         "-Dtest=" + filter + " names other tests");
+    List<String> probe = new ArrayList<>(List.of("unshare"));
+    if (!realRoot) probe.addAll(List.of("--user", "--map-root-user"));
+    probe.addAll(List.of("--mount", "--net", "--pid", "--fork", "--kill-child", "--mount-proc", "true"));
+    Process ns = new ProcessBuilder(probe).redirectErrorStream(true).start();
+    String nsOut = new String(ns.getInputStream().readAllBytes());
+    Assumptions.assumeTrue(ns.waitFor(30, TimeUnit.SECONDS) && ns.exitValue() == 0,
+        "the snippets run in their own namespaces and `" + String.join(" ", probe) + "` failed: " + nsOut.strip());
     List<Block> blocks = parse(repo.resolve("README.md"));
     Map<Path, String> etcBefore = fingerprint();
     String gitBefore = git("status", "--porcelain", "--untracked-files=all");
@@ -154,7 +162,7 @@ class ReadmeSnippetsIT {
         mount -t tmpfs -o mode=1777 readme-tmp /tmp
         mount -t tmpfs -o mode=755 readme-run /run
         mount -t tmpfs -o mode=755 readme-mnt /mnt
-        ip link set lo up
+        ip link set lo up 2>/dev/null || busybox ip link set lo up
         export HOME=/tmp/home
         mkdir -p "$HOME" /tmp/clone
         # the clone's top level as symlinks with the entries' own times (bin/dockyard compares times to rebuild)
