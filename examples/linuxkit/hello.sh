@@ -51,5 +51,5 @@ files:
     contents: "built by dockyard linuxkit\n"
     mode: "0644"
 YML
-bin/dockyard linuxkit build -o "$OUT" "$OUT/hello.yml"
+bin/dockyard linuxkit build --dir "$OUT" "$OUT/hello.yml"
 exec bin/dockyard linuxkit run qemu --mem 512 "$OUT/hello"
