@@ -36,11 +36,15 @@ class GoDataKitClientTest {
         assertEquals(List.of("TestInit", "TestConfig", "TestChangeDefaults", "TestSnapshot", "TestTransaction"), built.tests(),
                 "the suite's tests (a different list means the mirror moved on: look at what changed)");
 
-        GoDataKitSuite.Outcome o;
+        GoDataKitSuite.Outcome o, together;
         try (DataKitServer server = DataKitServer.start(tmp.resolve("repo.git"), Endpoint.parse("tcp://127.0.0.1:0"))) {
             o = GoDataKitSuite.run(built, server.endpoint(), tmp.resolve("build"), 180);
+            // and once more as one `go test` process on the same, now used, repository
+            together = GoDataKitSuite.runTogether(built, server.endpoint(), tmp.resolve("build"), 180);
         }
-        System.out.println("[GoDataKitClientTest] " + o.summary() + ": " + o.tests());
-        assertTrue(o.failed() == 0 && o.exitCode() == 0, () -> "go-datakit: " + o.summary() + "\n" + o.output());
+        System.out.println("[GoDataKitClientTest] " + o.summary() + ": " + o.tests() + "; in one process: " + together.summary());
+        assertTrue(o.failed() == 0 && o.exitCode() == 0, () -> "go-datakit, each test alone: " + o.summary() + "\n" + o.output());
+        assertTrue(together.failed() == 0 && together.exitCode() == 0,
+                () -> "go-datakit, one go test process: " + together.summary() + "\n" + together.output());
     }
 }
