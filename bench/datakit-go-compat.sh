@@ -9,6 +9,8 @@
 # address from the environment. The same run is the JUnit test datakit GoDataKitClientTest.
 # usage: bench/datakit-go-compat.sh [-v]     (-v: the suite's whole output)
 # exit:  0 all passed, 1 some failed, 2 cannot run here (says what is missing)
+# env:   BENCH_SMOKE=1 (bench/smoke, CI): the same full run (~30 s); where the mirrors or Go are
+#        missing, a SMOKE-SKIP line says which and the script exits 0
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 . bench/lib.sh
