@@ -2,14 +2,23 @@
 # A whole LinuxKit system from nothing but Debian packages, then booted: packages the images with
 # `dockyard linuxkit pkg build` (a kernel image from Debian's kernel, the test init with busybox,
 # crun with its libraries, a busybox container image), writes hello.yml, builds it and boots it
-# under qemu (TCG). Needs: qemu-system-x86, busybox-static, crun; Debian's kernel is fetched once
-# by ../shared/harness/kernel9p (apt-get download).
+# under qemu (TCG). Needs: qemu-system-x86, busybox-static, crun; Debian's kernel package is
+# fetched once with apt-get download (after apt-get update) and unpacked into the cache that the
+# kernel 9P test harness shares.
 # usage: examples/linuxkit/hello.sh [OUTDIR (default /tmp/dockyard-hello)]
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 OUT=${1:-/tmp/dockyard-hello}
+OUT=$(mkdir -p "$OUT" && cd "$OUT" && pwd)   # absolute: the steps below run from the clone's root
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 KSRC=${XDG_CACHE_HOME:-$HOME/.cache}/kernel9p/debian-kernel
-[ -d "$KSRC/boot" ] || ../shared/harness/kernel9p/build-initramfs.sh
+if [ ! -d "$KSRC/boot" ]; then
+  # the package linux-image-amd64 points at (linux-image-6.1.0-N-amd64 on Debian 12)
+  pkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+  [ -n "$pkg" ] || { echo "hello.sh: no linux-image package known to apt (run apt-get update)" >&2; exit 1; }
+  fetch=$(mktemp -d) && chmod 755 "$fetch"   # apt-get download hands the file to its _apt user
+  (cd "$fetch" && apt-get download "$pkg" && mkdir -p "$KSRC" && dpkg -x "$pkg"_*.deb "$KSRC")
+  rm -rf "$fetch"
+fi
 KVER=$(ls "$KSRC/lib/modules" | head -1)
 mkdir -p "$OUT/kernel"
 cp "$KSRC/boot/vmlinuz-$KVER" "$OUT/kernel/kernel"
@@ -42,5 +51,5 @@ files:
     contents: "built by dockyard linuxkit\n"
     mode: "0644"
 YML
-bin/dockyard linuxkit build -o "$OUT" "$OUT/hello.yml"
+bin/dockyard linuxkit build --dir "$OUT" "$OUT/hello.yml"
 exec bin/dockyard linuxkit run qemu --mem 512 "$OUT/hello"

@@ -16,7 +16,7 @@ chk root-layout "$(ls | tr '\n' ' ')" "branch commits remotes snapshots trees "
 # ---------------------------------------------------------------- branch + first transaction
 mkdir $M
 chk mkdir-branch "$(ls branch | tr '\n' ' ')" "master "
-chk empty-head "$(cat $M/head | wc -c | tr -d ' ')" "0"
+chk empty-head "$(cat $M/head | wc -c | tr -d ' ')" "1"
 chk empty-ro "$(ls $M/ro | wc -l | tr -d ' ')" "0"
 T=$M/transactions/t1
 mkdir $T

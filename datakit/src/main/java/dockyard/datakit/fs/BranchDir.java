@@ -1,5 +1,6 @@
 package dockyard.datakit.fs;
 
+import dockyard.datakit.store.DataKitException;
 import dockyard.p9.P9Error;
 import dockyard.p9.Stat;
 import dockyard.p9.vfs.Node;
@@ -21,7 +22,7 @@ final class BranchDir extends DirNode {
     }
 
     @Override public Stat stat() throws P9Error {
-        if (!ctx.store().branchExists(branch)) throw P9Error.noSuchFile(branch);
+        if (!ctx.store().branchExists(branch)) throw Errors.noEntry();
         return super.stat();
     }
 
@@ -29,11 +30,16 @@ final class BranchDir extends DirNode {
         return List.of(
                 new CommandFile(ctx, "fast-forward", childKey("fast-forward"), arg -> {
                     ObjectId id = Errors.call(() -> ctx.store().resolveCommit(arg));
-                    Errors.run(() -> ctx.store().fastForward(branch, id));
+                    try {
+                        ctx.store().fastForward(branch, id);
+                    } catch (DataKitException e) {
+                        // the original's exact word, which its clients match
+                        throw e.kind() == DataKitException.Kind.CONFLICT ? new P9Error(P9Error.EBUSY, "not-fast-forward", e) : Errors.explained(e);
+                    }
                     return id.name() + "\n";
                 }),
                 new TextFile(ctx, "head", childKey("head"),
-                        () -> ctx.store().head(branch).map(id -> id.name() + "\n").orElse("")),
+                        () -> ctx.store().head(branch).map(id -> id.name()).orElse("") + "\n"), // a blank line when no commit, as the original
                 new StreamFile(ctx, "head.live", childKey("head.live"), () -> Cursors.headLive(ctx.store(), branch)),
                 new StreamFile(ctx, "reflog", childKey("reflog"), () -> Cursors.reflog(ctx.store(), branch)),
                 new HeadTreeDir(ctx, branch, childKey("ro")),

@@ -18,13 +18,14 @@ final class BranchesDir extends DirNode {
     }
 
     @Override public Node walk(String name) throws P9Error {
-        if (!ctx.store().branchExists(name)) throw P9Error.noSuchFile(name);
+        if (!ctx.store().branchExists(name)) throw Errors.noEntry();
         return new BranchDir(ctx, name);
     }
 
     @Override public Node create(String name, int perm, int mode, String extension) throws P9Error {
-        if ((perm & Stat.DMDIR) == 0) throw P9Error.permission("only branch directories can be created in branch/");
-        Errors.run(() -> ctx.store().createBranch(name));
+        if ((perm & Stat.DMDIR) == 0) throw Errors.directoriesOnly();
+        // as in the original, making a branch that exists succeeds and opens it
+        if (!ctx.store().branchExists(name)) Errors.run(() -> ctx.store().createBranch(name));
         return new BranchDir(ctx, name);
     }
 }

@@ -1,5 +1,6 @@
 package dockyard.datakit.fs;
 
+import dockyard.p9.P9Error;
 import dockyard.p9.vfs.OpenFile;
 
 import java.nio.ByteBuffer;
@@ -11,6 +12,8 @@ final class BytesOpen implements OpenFile {
     BytesOpen(byte[] bytes) { this.bytes = bytes; }
 
     @Override public boolean mayBlock() { return false; }
+
+    @Override public int write(long offset, ByteBuffer data) throws P9Error { throw Errors.readOnlyFile(); }
 
     @Override public ByteBuffer read(long offset, int count) {
         if (offset >= bytes.length) return ByteBuffer.allocate(0);

@@ -1,6 +1,7 @@
 package dockyard.datakit.fs;
 
 import dockyard.p9.P9Error;
+import dockyard.p9.Stat;
 import dockyard.p9.vfs.OpenFile;
 
 import java.nio.ByteBuffer;
@@ -22,6 +23,16 @@ final class CommandFile extends FileNode {
     }
 
     @Override int perm() { return 0200 | 0400; }
+
+    /** `echo cmd > ctl` truncates first: length 0 is accepted, anything else refused, as by the original. */
+    @Override public void wstat(Stat change) throws P9Error {
+        if (change.changesName()) throw Errors.readOnlyDirectory();
+        if (change.changesLength() && change.length() != 0) throw P9Error.invalid("Can't extend command file");
+        if (change.changesMode() && (change.mode() & (0100 | Stat.DMSYMLINK | Stat.DMDIR)) != 0)
+            throw P9Error.invalid("Can't chmod special file");
+    }
+
+    @Override public void remove() throws P9Error { throw Errors.notPermitted(); }
 
     @Override public OpenFile open(int mode) {
         return new OpenFile() {

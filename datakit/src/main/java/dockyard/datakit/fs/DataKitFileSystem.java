@@ -1,6 +1,7 @@
 package dockyard.datakit.fs;
 
 import dockyard.datakit.store.Store;
+import dockyard.p9.P9Error;
 import dockyard.p9.vfs.FileSystem;
 import dockyard.p9.vfs.Node;
 
@@ -21,4 +22,13 @@ public final class DataKitFileSystem implements FileSystem {
     @Override public Node attach(String uname, String aname) {
         return new RootDir(new Ctx(store, epoch, new Session(sessions.incrementAndGet())), shared);
     }
+
+    /**
+     * As the original server: a walk either reaches its last name or fails with the failing
+     * name's error. go-datakit ignores a short Rwalk, so with walk(5)'s answer its remove or read
+     * of a missing key would act on the directory the walk started from.
+     */
+    @Override public boolean walkFailsWhole() { return true; }
+
+    @Override public P9Error walkThroughFile() { return Errors.walkFromFile(); }
 }

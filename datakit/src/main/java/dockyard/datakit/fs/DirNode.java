@@ -28,17 +28,29 @@ abstract class DirNode implements Node {
 
     @Override public Node walk(String child) throws P9Error {
         for (Node n : children()) if (n.stat().name().equals(child)) return n;
-        throw P9Error.noSuchFile(child);
+        throw Errors.noEntry();
     }
 
     String childKey(String child) { return key + "/" + child; }
+
+    /** Directories whose entries the server makes refuse creates, removals and renames as the original does. */
+    @Override public Node create(String name, int perm, int mode, String extension) throws P9Error {
+        throw Errors.readOnlyDirectory();
+    }
+
+    @Override public void remove() throws P9Error { throw Errors.readOnlyDirectory(); }
+
+    @Override public void wstat(Stat change) throws P9Error {
+        if (change.changesName() || change.changesLength() && change.length() != 0) throw Errors.readOnlyDirectory();
+        // mode and times of a synthetic directory: accepted and ignored, so `touch` and `cp -p` work
+    }
 
     /** Resolves a directory entry named by a commit id; a name that is not one is simply absent. */
     org.eclipse.jgit.lib.ObjectId commitNamed(String child) throws P9Error {
         try {
             return ctx.store().resolveCommit(child);
         } catch (dockyard.datakit.store.DataKitException e) {
-            throw P9Error.noSuchFile(child);
+            throw Errors.noEntry();
         }
     }
 }

@@ -25,9 +25,14 @@ abstract class FileNode implements Node {
         return Stat.of(Qids.file(key), name, perm(), length(), ctx.epoch());
     }
 
-    /** Truncation is how `echo x > file` starts: accepted by writable files, which handle it on open. */
+    /**
+     * A file the server computes (head, ro/ files, streams) cannot be renamed (its directory
+     * refuses), truncated, chmod-ed or removed; writable kinds override these.
+     */
     @Override public void wstat(Stat change) throws P9Error {
-        if (change.changesName() || change.changesMode()) throw P9Error.permission("cannot change " + name);
-        if (change.changesLength() && change.length() != 0) throw P9Error.invalid("cannot set the length of " + name);
+        if (change.changesName()) throw Errors.readOnlyDirectory();
+        if (change.changesLength() || change.changesMode()) throw Errors.readOnlyFile();
     }
+
+    @Override public void remove() throws P9Error { throw Errors.readOnlyFile(); }
 }

@@ -2,7 +2,6 @@ package dockyard.datakit.fs;
 
 import dockyard.datakit.store.EntryKind;
 import dockyard.datakit.store.TreeEntry;
-import dockyard.p9.OpenMode;
 import dockyard.p9.P9Error;
 import dockyard.p9.Stat;
 import dockyard.p9.vfs.OpenFile;
@@ -28,8 +27,8 @@ final class GitBlobFile extends FileNode {
         return Stat.of(Qids.symlink(key), name, Stat.DMSYMLINK | 0777, target.length(), ctx.epoch()).withExtension(target);
     }
 
+    /** Any open mode is accepted, as by the original; writes are refused. */
     @Override public OpenFile open(int mode) throws P9Error {
-        if (OpenMode.writes(mode)) throw P9Error.readOnly();
         return new BytesOpen(Errors.call(() -> ctx.store().readBlob(entry.id())));
     }
 }

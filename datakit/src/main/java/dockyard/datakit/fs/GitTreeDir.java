@@ -28,9 +28,9 @@ final class GitTreeDir extends DirNode {
     }
 
     @Override public Node walk(String child) throws P9Error {
-        if (tree == null) throw P9Error.noSuchFile(child);
+        if (tree == null) throw Errors.noEntry();
         Optional<TreeEntry> e = Errors.call(() -> ctx.store().lookup(tree, child));
-        if (e.isEmpty() || child.contains("/")) throw P9Error.noSuchFile(child);
+        if (e.isEmpty() || child.contains("/")) throw Errors.noEntry();
         return nodeFor(e.get());
     }
 

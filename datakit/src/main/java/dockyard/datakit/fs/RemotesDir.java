@@ -28,12 +28,12 @@ final class RemotesDir extends DirNode {
     }
 
     @Override public Node walk(String name) throws P9Error {
-        if (!ctx.store().remotes().contains(name)) throw P9Error.noSuchFile(name);
+        if (!ctx.store().remotes().contains(name)) throw Errors.noEntry();
         return remote(name);
     }
 
     @Override public Node create(String name, int perm, int mode, String extension) throws P9Error {
-        if ((perm & Stat.DMDIR) == 0) throw P9Error.permission("only remote directories can be created in remotes/");
+        if ((perm & Stat.DMDIR) == 0) throw Errors.directoriesOnly();
         Errors.run(() -> ctx.store().addRemote(name));
         return remote(name);
     }
@@ -46,9 +46,9 @@ final class RemotesDir extends DirNode {
                         new ValueFile(ctx, "url", k + "/url", () -> {
                             String u = ctx.store().remoteUrl(name);
                             return u.isEmpty() ? "" : u + "\n";
-                        }, v -> Errors.run(() -> ctx.store().setRemoteUrl(name, v.strip()))),
+                        }, v -> Errors.commandRun(() -> ctx.store().setRemoteUrl(name, v.strip()))),
                         new CommandFile(ctx, "fetch", k + "/fetch", branch -> {
-                            ObjectId id = Errors.call(() -> ctx.store().fetch(name, branch));
+                            ObjectId id = Errors.command(() -> ctx.store().fetch(name, branch));
                             shared.remoteHead(name).append(id.name());
                             return id.name() + "\n";
                         }),
@@ -56,7 +56,7 @@ final class RemotesDir extends DirNode {
                             int colon = spec.indexOf(':');
                             String local = colon < 0 ? spec : spec.substring(0, colon);
                             String remote = colon < 0 ? spec : spec.substring(colon + 1);
-                            Errors.run(() -> ctx.store().push(name, local, remote));
+                            Errors.commandRun(() -> ctx.store().push(name, local, remote));
                             return "";
                         }),
                         new StreamFile(ctx, "head", k + "/head", () -> Cursors.lines(shared.remoteHead(name))));

@@ -28,7 +28,7 @@ final class SnapshotsDir extends DirNode {
             @Override public List<Node> children() {
                 return List.of(
                         new GitTreeDir(ctx, "ro", k + "/ro", info.tree()),
-                        new TextFile(ctx, "hash", k + "/hash", () -> info.id().name() + "\n"),
+                        new TextFile(ctx, "hash", k + "/hash", () -> info.id().name()), // no newline, as the original
                         new TextFile(ctx, "msg", k + "/msg", info::message),
                         new TextFile(ctx, "parents", k + "/parents", info::parentsText),
                         new DiffDir(ctx, k + "/diff", info::tree));

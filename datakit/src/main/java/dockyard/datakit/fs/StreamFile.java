@@ -1,6 +1,5 @@
 package dockyard.datakit.fs;
 
-import dockyard.p9.OpenMode;
 import dockyard.p9.P9Error;
 import dockyard.p9.vfs.OpenFile;
 
@@ -31,8 +30,8 @@ final class StreamFile extends FileNode {
 
     @Override int perm() { return 0444; }
 
+    /** Any open mode is accepted, as by the original; writes are refused. */
     @Override public OpenFile open(int mode) throws P9Error {
-        if (OpenMode.writes(mode)) throw P9Error.permission(name + " is read-only");
         return new Open(factory.open());
     }
 
@@ -48,6 +47,8 @@ final class StreamFile extends FileNode {
         private long emptyAt = -1;
 
         Open(Cursor cursor) { this.cursor = cursor; }
+
+        @Override public int write(long offset, ByteBuffer data) throws P9Error { throw Errors.readOnlyFile(); }
 
         @Override public ByteBuffer read(long offset, int count) throws P9Error, InterruptedException {
             lock.lockInterruptibly();

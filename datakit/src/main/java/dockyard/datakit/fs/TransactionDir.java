@@ -26,7 +26,7 @@ final class TransactionDir extends DirNode {
     }
 
     @Override public Stat stat() throws P9Error {
-        if (tx.finished()) throw P9Error.noSuchFile(name);
+        if (tx.finished()) throw Errors.noEntry();
         return super.stat();
     }
 
@@ -34,11 +34,11 @@ final class TransactionDir extends DirNode {
         List<Node> out = new ArrayList<>(List.of(
                 new WorkDir(ctx, tx, key, ""),
                 new ValueFile(ctx, "msg", childKey("msg"), tx::message, tx::setMessage),
-                new ValueFile(ctx, "parents", childKey("parents"), tx::parentsText, v -> Errors.run(() -> tx.setParents(v))),
+                new ValueFile(ctx, "parents", childKey("parents"), tx::parentsText, v -> Errors.commandRun(() -> tx.setParents(v))),
                 new CommandFile(ctx, "ctl", childKey("ctl"), this::control),
                 new CommandFile(ctx, "merge", childKey("merge"), arg -> {
                     ObjectId id = Errors.call(() -> ctx.store().resolveCommit(arg));
-                    List<String> conflicts = Errors.call(() -> tx.merge(id));
+                    List<String> conflicts = Errors.command(() -> tx.merge(id));
                     return conflicts.isEmpty() ? "" : String.join("\n", conflicts) + "\n";
                 }),
                 new TextFile(ctx, "origin", childKey("origin"), () -> tx.origin() == null ? "" : tx.origin().name() + "\n"),
@@ -60,7 +60,7 @@ final class TransactionDir extends DirNode {
     private String control(String command) throws P9Error {
         switch (command) {
             case "commit" -> {
-                ObjectId id = Errors.call(tx::commit);
+                ObjectId id = Errors.command(tx::commit);
                 ctx.session().remove(tx.branch(), tx.name());
                 return id.name() + "\n";
             }
@@ -69,7 +69,8 @@ final class TransactionDir extends DirNode {
                 ctx.session().remove(tx.branch(), tx.name());
                 return "";
             }
-            default -> throw P9Error.invalid("unknown ctl command '" + command + "': write 'commit' or 'close'");
+            // the original's exact wording
+            default -> throw P9Error.invalid("Unknown command \"" + command + "\"");
         }
     }
 

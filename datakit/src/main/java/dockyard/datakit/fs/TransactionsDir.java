@@ -24,12 +24,12 @@ final class TransactionsDir extends DirNode {
 
     @Override public Node walk(String name) throws P9Error {
         Session.Tx t = ctx.session().get(branch, name);
-        if (t == null) throw P9Error.noSuchFile(name);
+        if (t == null) throw Errors.noEntry();
         return new TransactionDir(ctx, t);
     }
 
     @Override public Node create(String name, int perm, int mode, String extension) throws P9Error {
-        if ((perm & Stat.DMDIR) == 0) throw P9Error.permission("only transaction directories can be created in transactions/");
+        if ((perm & Stat.DMDIR) == 0) throw Errors.directoriesOnly();
         return new TransactionDir(ctx, Errors.call(() -> ctx.session().start(ctx.store(), branch, name)));
     }
 }

@@ -26,11 +26,11 @@ final class TreesDir extends DirNode {
             kind = EntryKind.ofLetter(name.charAt(0));
             hex = name.substring(2);
         }
-        if (!ObjectId.isId(hex)) throw P9Error.noSuchFile(name);
+        if (!ObjectId.isId(hex)) throw Errors.noEntry();
         ObjectId id = ObjectId.fromString(hex);
         boolean isTree = ctx.store().isTree(id);
         if (kind == null) kind = isTree ? EntryKind.DIRECTORY : EntryKind.FILE;
-        if ((kind == EntryKind.DIRECTORY) != isTree) throw P9Error.noSuchFile(name);
+        if ((kind == EntryKind.DIRECTORY) != isTree) throw Errors.noEntry();
         if (kind == EntryKind.DIRECTORY) return new GitTreeDir(ctx, name, childKey(name), id);
         Errors.call(() -> ctx.store().objectSize(id)); // must exist
         return new GitBlobFile(ctx, name, childKey(name), new TreeEntry(name, kind, id));

@@ -31,7 +31,9 @@ final class ValueFile extends FileNode {
     @Override long length() throws P9Error { return getter.get().getBytes(StandardCharsets.UTF_8).length; }
 
     @Override public void wstat(Stat change) throws P9Error {
-        if (change.changesName() || change.changesMode()) throw P9Error.permission("cannot change " + name);
+        if (change.changesName()) throw Errors.readOnlyDirectory(); // the transaction or remote directory refuses it
+        if (change.changesMode() && (change.mode() & (0100 | Stat.DMSYMLINK | Stat.DMDIR)) != 0)
+            throw P9Error.invalid("Can't chmod special file");
         if (change.changesLength()) {
             byte[] now = getter.get().getBytes(StandardCharsets.UTF_8);
             setter.set(new String(Arrays.copyOf(now, (int) Math.min(change.length(), 1 << 20)), StandardCharsets.UTF_8));

@@ -42,7 +42,7 @@ final class WatchDir extends DirNode {
     @Override public Node walk(String child) throws P9Error {
         if (child.equals("tree.live")) return treeLive();
         if (child.endsWith(SUFFIX) && child.length() > SUFFIX.length()) return sub(child.substring(0, child.length() - SUFFIX.length()));
-        throw P9Error.noSuchFile(child);
+        throw Errors.noEntry();
     }
 
     private Node treeLive() {

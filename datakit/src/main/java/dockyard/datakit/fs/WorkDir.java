@@ -30,7 +30,7 @@ final class WorkDir extends DirNode {
     private String child(String name) { return path.isEmpty() ? name : path + "/" + name; }
 
     @Override public Stat stat() throws P9Error {
-        if (Errors.call(() -> tx.work().kindOf(path)) != EntryKind.DIRECTORY) throw P9Error.noSuchFile(name);
+        if (Errors.call(() -> tx.work().kindOf(path)) != EntryKind.DIRECTORY) throw Errors.noEntry();
         return super.stat();
     }
 
@@ -45,7 +45,7 @@ final class WorkDir extends DirNode {
 
     @Override public Node walk(String name) throws P9Error {
         EntryKind k = Errors.call(() -> tx.work().kindOf(child(name)));
-        if (k == null) throw P9Error.noSuchFile(name);
+        if (k == null) throw Errors.noEntry();
         return of(ctx, tx, txKey, child(name), k);
     }
 
@@ -62,14 +62,14 @@ final class WorkDir extends DirNode {
     }
 
     @Override public void remove() throws P9Error {
-        if (path.isEmpty()) throw P9Error.permission("cannot remove rw itself");
+        if (path.isEmpty()) throw Errors.readOnlyFile(); // as the original answers
         Errors.run(() -> tx.work().remove(path));
         tx.edited(path);
     }
 
     @Override public void wstat(Stat change) throws P9Error {
         if (change.changesName()) {
-            if (path.isEmpty()) throw P9Error.permission("cannot rename rw");
+            if (path.isEmpty()) throw Errors.readOnlyDirectory(); // the transaction directory refuses it
             Errors.run(() -> tx.work().rename(path, change.name()));
         }
         // directory permissions and times are not versioned by git: accepted and ignored

@@ -23,7 +23,7 @@ final class WorkFile extends FileNode {
 
     private EntryKind kind() throws P9Error {
         EntryKind k = Errors.call(() -> tx.work().kindOf(path));
-        if (k == null || k == EntryKind.DIRECTORY) throw P9Error.noSuchFile(name);
+        if (k == null || k == EntryKind.DIRECTORY) throw Errors.noEntry();
         return k;
     }
 

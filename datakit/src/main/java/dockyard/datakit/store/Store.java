@@ -274,7 +274,7 @@ public final class Store implements AutoCloseable {
                     ObjectId baseTree = base == null ? null : commitInfo(base).tree();
                     MergeResult m = mergeTrees(baseTree, tree, commitInfo(current.get()).tree());
                     if (!m.clean())
-                        throw new DataKitException(Kind.CONFLICT, "merge conflict committing to '" + branch + "' (branch moved on): " + String.join(", ", m.conflicts()));
+                        throw new DataKitException(Kind.CONFLICT, "Merge conflict: committing to '" + branch + "', which moved on: " + String.join(", ", m.conflicts()));
                     newTree = m.tree();
                     if (newParents.isEmpty()) newParents.add(current.get()); else newParents.set(0, current.get());
                 }

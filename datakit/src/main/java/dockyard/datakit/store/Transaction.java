@@ -115,9 +115,9 @@ public final class Transaction {
     public synchronized ObjectId commit() throws DataKitException {
         checkOpen();
         if (!conflicts.isEmpty())
-            throw new DataKitException(Kind.CONFLICT, "cannot commit: unresolved conflicts in " + String.join(", ", conflicts));
+            throw new DataKitException(Kind.CONFLICT, "conflicts file is not empty"); // the original's words; the file lists them
         ObjectId tree = writeTree();
-        String msg = message.isBlank() ? "Transaction " + name : message;
+        String msg = message.isEmpty() ? "(no commit message)" : message; // as the original
         ObjectId id = store.commit(branch, tree, List.copyOf(parents), msg);
         finished = true;
         return id;

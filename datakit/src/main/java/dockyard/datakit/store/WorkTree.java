@@ -118,10 +118,15 @@ public final class WorkTree {
         c.put(parts[parts.length - 1], f);
     }
 
+    /**
+     * Creates {@code path} as a file of {@code kind} holding {@code content}. An existing file of
+     * that name is replaced, as DataKit's create does (a client writes a key by creating it afresh);
+     * a directory of that name is refused.
+     */
     public synchronized void createFile(String path, EntryKind kind, byte[] content) throws DataKitException {
         Map<String, Entry> c = children(parentOf(path));
         String name = leaf(path);
-        if (c.containsKey(name)) throw new DataKitException(Kind.EXISTS, "file exists: " + path);
+        if (c.get(name) instanceof Dir) throw new DataKitException(Kind.IS_DIRECTORY, "is a directory: " + path);
         File f = new File(kind, null);
         f.data = ChunkedBytes.of(content);
         c.put(name, f);

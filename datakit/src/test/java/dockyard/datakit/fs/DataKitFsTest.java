@@ -7,6 +7,7 @@ import dockyard.datakit.client.TreeState;
 import dockyard.datakit.client.Transaction;
 import dockyard.datakit.client.Watch;
 import dockyard.p9.Endpoint;
+import dockyard.p9.OpenMode;
 import dockyard.p9.P9Error;
 import dockyard.p9.Stat;
 import dockyard.p9.client.P9Client;
@@ -56,23 +57,77 @@ class DataKitFsTest {
     @Test void branchTransactionCommitAndReadBack() throws Exception {
         p9.mkdir("branch/master");
         assertEquals(List.of("master"), names("branch"));
-        assertEquals("", p9.readString("branch/master/head"));
+        assertEquals("\n", p9.readString("branch/master/head"), "a blank line before the first commit, as the original");
         assertEquals(List.of("fast-forward", "head", "head.live", "reflog", "ro", "transactions", "watch", "diff"),
                 names("branch/master"));
         p9.mkdir("branch/master/transactions/t1");
         p9.mkdir("branch/master/transactions/t1/rw/src");
         p9.writeString("branch/master/transactions/t1/rw/src/a.txt", "hello\n");
         p9.writeString("branch/master/transactions/t1/msg", "first commit\n");
-        assertEquals("", p9.readString("branch/master/head"), "nothing visible before commit");
+        assertEquals("\n", p9.readString("branch/master/head"), "nothing visible before commit");
         p9.writeString("branch/master/transactions/t1/ctl", "commit\n");
         assertFalse(p9.exists("branch/master/transactions/t1"), "committed transaction disappears");
         String head = p9.readString("branch/master/head").strip();
         assertEquals(40, head.length());
         assertEquals("hello\n", p9.readString("branch/master/ro/src/a.txt"));
-        assertEquals(head + "\n", p9.readString("snapshots/" + head + "/hash"));
+        assertEquals(head, p9.readString("snapshots/" + head + "/hash"));
         assertEquals("first commit\n", p9.readString("snapshots/" + head + "/msg"));
         assertEquals("hello\n", p9.readString("snapshots/" + head + "/ro/src/a.txt"));
         assertTrue(p9.readString("commits/" + head).startsWith("tree "));
+    }
+
+    /**
+     * What clients of the original server (go-datakit among them) depend on beyond the 9P spec,
+     * with the original's exact error strings (moby/datakit src/datakit-server-9p/fs9p_error.ml,
+     * fs9p.ml, src/datakit-server/vfs.ml, src/datakit/datakit.ml).
+     */
+    @Test void answersAsTheOriginalServerWhereAClientCanTell() throws Exception {
+        String rw = "branch/master/transactions/t/rw";
+        p9.mkdir("branch/master");
+        p9.mkdir("branch/master/transactions/t");
+        p9.mkdir(rw + "/dir");
+        p9.writeString(rw + "/key", "the first value, the longer one");
+
+        // a walk to a missing key fails as a whole: no short Rwalk that leaves the fid on rw/
+        RemoteException missing = assertThrows(RemoteException.class, () -> p9.root().walk("branch", "master", "transactions", "t", "rw", "nope"));
+        assertEquals("No such file or directory", missing.getMessage());
+        assertEquals(P9Error.ENOENT, missing.errno());
+        try (var f = p9.root().walk(List.of())) {
+            assertThrows(RemoteException.class, () -> f.walk("snapshots", "0000000000000000000000000000000000000000", "ro", "key"));
+        }
+        RemoteException throughFile = assertThrows(RemoteException.class, () -> p9.root().walk("branch", "master", "transactions", "t", "rw", "key", "x"));
+        assertEquals("Can't walk from a file", throughFile.getMessage());
+
+        // head, streams and control files open read-write (go-datakit's Head does); writing head is refused
+        try (var head = p9.walk("branch/master/head").open(OpenMode.ORDWR)) {
+            assertEquals("\n", StandardCharsets.UTF_8.decode(head.read(0, 512)).toString());
+            RemoteException ro = assertThrows(RemoteException.class, () -> head.write(0, StandardCharsets.UTF_8.encode("x")));
+            assertEquals("Read-only file", ro.getMessage());
+        }
+        p9.walk("branch/master/head.live").open(OpenMode.ORDWR).close();
+        p9.walk("branch/master/transactions/t/ctl").open(OpenMode.ORDWR).close();
+        assertEquals("Read-only file", assertThrows(RemoteException.class, () -> p9.remove("branch/master/head")).getMessage());
+        assertEquals("Operation not permitted", assertThrows(RemoteException.class, () -> p9.remove("branch/master/transactions/t/ctl")).getMessage());
+        assertEquals("Directory is read-only", assertThrows(RemoteException.class, () -> p9.mkdir("branch/master/new")).getMessage());
+
+        // create over an existing rw/ file starts it afresh; over a directory it is refused
+        try (var d = p9.walk(rw); var f = d.create("key", 0644, OpenMode.ORDWR)) {
+            assertEquals(0, f.stat().length(), "replaced by an empty file");
+            f.write(0, StandardCharsets.UTF_8.encode("new"));
+        }
+        assertEquals("new", p9.readString(rw + "/key"));
+        try (var d = p9.walk(rw)) {
+            assertEquals("Is a directory", assertThrows(RemoteException.class, () -> d.create("dir", 0644, OpenMode.ORDWR)).getMessage());
+        }
+        assertEquals("Already exists", assertThrows(RemoteException.class, () -> p9.mkdir(rw + "/dir")).getMessage());
+
+        // making a branch that exists opens it; a transaction that exists is refused
+        try (var b = p9.walk("branch")) {
+            b.create("master", Stat.DMDIR | 0755, OpenMode.OREAD);
+        }
+        assertEquals("Already exists", assertThrows(RemoteException.class, () -> p9.mkdir("branch/master/transactions/t")).getMessage());
+        assertEquals("Unknown command \"launch\"",
+                assertThrows(RemoteException.class, () -> p9.writeString("branch/master/transactions/t/ctl", "launch")).getMessage());
     }
 
     @Test void badCtlCommandIsEinvalAndUnknownSnapshotIsEnoent() throws Exception {

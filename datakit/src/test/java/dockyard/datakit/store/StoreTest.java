@@ -72,7 +72,7 @@ class StoreTest {
         assertTrue(store.head("master").isEmpty(), "nothing visible before commit");
         ObjectId c = tx.commit();
         assertEquals("int main;", read("master", "src/main.c"));
-        assertEquals("Transaction t\n", store.commitInfo(c).message());
+        assertEquals("(no commit message)\n", store.commitInfo(c).message(), "as the original names a commit without a message");
         assertThrows(DataKitException.class, tx::commit, "a finished transaction cannot commit twice");
     }
 

@@ -106,8 +106,34 @@ public final class P9Client implements AutoCloseable {
     /** The attach root. Owned by the client: closing it is a no-op until the client closes. */
     public Fid root() { return root; }
 
-    /** A new fid for {@code path}; the caller closes it. */
-    public Fid walk(String path) throws IOException { return root.walk(PathNames.split(path)); }
+    /** A new fid for {@code path}; the caller closes it. A refused walk's error names the path. */
+    public Fid walk(String path) throws IOException {
+        try {
+            return root.walk(PathNames.split(path));
+        } catch (RemoteException e) {
+            throw naming(e, path);
+        }
+    }
+
+    /** The directory holding {@code path}; a refused walk's error names the path. */
+    private Fid walkParent(String path) throws IOException {
+        try {
+            return root.walk(PathNames.parent(path));
+        } catch (RemoteException e) {
+            throw naming(e, path);
+        }
+    }
+
+    /**
+     * A server that fails a walk as a whole (as DataKit's does) says only why, not which name; the
+     * user of a path-level call should still see the path.
+     */
+    private static RemoteException naming(RemoteException e, String path) {
+        if (path.isEmpty() || e.getMessage() != null && e.getMessage().contains(path)) return e;
+        RemoteException named = new RemoteException(e.getMessage() + ": " + path, e.errno());
+        named.initCause(e);
+        return named;
+    }
 
     // ---- path-level conveniences ----
 
@@ -156,7 +182,7 @@ public final class P9Client implements AutoCloseable {
     /** Creates the directory {@code path} (mode 0755); its parent must exist. */
     public void mkdir(String path) throws IOException {
         String name = PathNames.name(path);
-        try (Fid dir = root.walk(PathNames.parent(path))) {
+        try (Fid dir = walkParent(path)) {
             dir.create(name, Stat.DMDIR | 0755, OpenMode.OREAD);
         }
     }
@@ -234,7 +260,7 @@ public final class P9Client implements AutoCloseable {
     /** {@code path} opened with {@code mode}, created (0644) in its directory if it does not exist. */
     private Fid openForWrite(String path, int mode) throws IOException {
         String name = PathNames.name(path);
-        try (Fid dir = root.walk(PathNames.parent(path))) {
+        try (Fid dir = walkParent(path)) {
             Fid f;
             try {
                 f = dir.walk(name);

@@ -69,7 +69,8 @@ final class Session {
 
     /**
      * Per walk(5): an error only if the first element fails; otherwise the qids of the elements that
-     * worked, and newfid is bound only when all of them did.
+     * worked, and newfid is bound only when all of them did. A filesystem that {@linkplain
+     * FileSystem#walkFailsWhole fails walks whole} gets an error for any failing element.
      */
     private Rwalk walk(Twalk w) throws P9Error {
         FidEntry from = fids.get(w.fid());
@@ -83,7 +84,7 @@ final class Session {
                 at = step(at, name);
                 qid = at.node().stat().qid();
             } catch (P9Error e) {
-                if (qids.isEmpty()) throw e;
+                if (qids.isEmpty() || fs.walkFailsWhole()) throw e;
                 return new Rwalk(w.tag(), qids);
             }
             qids.add(qid);
@@ -97,8 +98,8 @@ final class Session {
         return new Rwalk(w.tag(), qids);
     }
 
-    private static NodePath step(NodePath at, String name) throws P9Error {
-        if (!isDirectory(at.node().stat())) throw P9Error.notDirectory();
+    private NodePath step(NodePath at, String name) throws P9Error {
+        if (!isDirectory(at.node().stat())) throw fs.walkThroughFile();
         return switch (name) {
             case "." -> at;
             case ".." -> at.up();

@@ -6,6 +6,8 @@ import dockyard.p9.Qid;
 import dockyard.p9.Stat;
 import dockyard.p9.codec.*;
 import dockyard.p9.testing.*;
+import dockyard.p9.Endpoint;
+import dockyard.p9.vfs.FileSystem;
 import dockyard.p9.vfs.Node;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -103,6 +105,31 @@ class ServerProtocolTest {
 
         assertEquals(P9Error.ENOTDIR, r.rpc(new Twalk(6, 1, 3, List.of("x")), Rerror.class).errno());
         assertTrue(r.rpc(new Twalk(7, 0, 1, List.of("a")), Rerror.class).ename().contains("fid 1 is already in use"));
+    }
+
+    @Test
+    void aFileSystemThatFailsWalksWholeAnswersRerrorForAnyFailingElement() throws Exception {
+        FileSystem whole = new FileSystem() {
+            @Override public Node attach(String uname, String aname) throws P9Error { return fx.fs.attach(uname, aname); }
+
+            @Override public boolean walkFailsWhole() { return true; }
+
+            @Override public P9Error walkThroughFile() { return new P9Error(P9Error.ENOTDIR, "Can't walk from a file"); }
+        };
+        try (P9Server s = P9Server.start(whole, Endpoint.tcp("127.0.0.1", 0));
+             RawConnection r = RawConnection.attached(s.endpoint(), 8192)) {
+            assertEquals(3, r.rpc(new Twalk(1, 0, 1, List.of("a", "b", "c")), Rwalk.class).qids().size(), "a whole walk still works");
+            Rerror missing = r.rpc(new Twalk(2, 0, 2, List.of("a", "nope", "c")), Rerror.class);
+            assertEquals(P9Error.ENOENT, missing.errno(), "a missing later element is an error, not a short Rwalk");
+            assertTrue(r.rpc(new Tstat(3, 2), Rerror.class).ename().contains("unknown fid 2"), "newfid not bound");
+            // a fid walked onto itself stays where it was
+            r.rpc(new Twalk(4, 0, 3, List.of()), Rwalk.class);
+            r.rpc(new Twalk(5, 3, 3, List.of("a", "nope")), Rerror.class);
+            assertEquals(fx.fs.attach("", "").stat().name(), r.rpc(new Tstat(6, 3), Rstat.class).stat().name());
+            Rerror throughFile = r.rpc(new Twalk(7, 0, 4, List.of("a", "b", "c", "d")), Rerror.class);
+            assertEquals("Can't walk from a file", throughFile.ename());
+            assertEquals(P9Error.ENOTDIR, throughFile.errno());
+        }
     }
 
     @Test
