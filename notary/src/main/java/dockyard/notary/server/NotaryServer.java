@@ -53,14 +53,16 @@ public final class NotaryServer implements AutoCloseable {
   }
 
   private final HttpServer http;
+  private final PlainFront front; // the public listener of a plain-HTTP server; null when serving HTTPS
   private final Map<String, Map<String, List<Stored>>> repos = new ConcurrentHashMap<>();
   private final Map<String, Signer> serverKeys = new ConcurrentHashMap<>(); // "GUN role" -> the key the server signs that role with
 
   private final java.util.function.Consumer<String> log;
   private final Persistence store;
 
-  private NotaryServer(HttpServer http, java.util.function.Consumer<String> log, Persistence store) {
+  private NotaryServer(HttpServer http, PlainFront front, java.util.function.Consumer<String> log, Persistence store) {
     this.http = http;
+    this.front = front;
     this.log = log;
     this.store = store;
   }
@@ -109,19 +111,51 @@ public final class NotaryServer implements AutoCloseable {
     // KB then waits for the client's delayed ACK (~40 ms each). The property is read once per JVM.
     if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
     HttpServer h;
+    PlainFront front = null;
     if (tls == null) {
-      h = HttpServer.create(listen, 64);
+      // plain HTTP is served behind PlainFront, which answers a TLS client at once instead of
+      // leaving it to its handshake timeout; the HTTP server itself is on an internal loopback port
+      h = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 64);
+      try {
+        front = PlainFront.start(listen, h.getAddress(), log);
+      } catch (IOException e) {
+        h.stop(0);
+        throw e;
+      }
     } else {
-      var https = com.sun.net.httpserver.HttpsServer.create(listen, 64);
+      com.sun.net.httpserver.HttpsServer https;
+      try {
+        https = com.sun.net.httpserver.HttpsServer.create(listen, 64);
+      } catch (IOException e) {
+        throw bindError(listen, e);
+      }
       https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
       h = https;
     }
-    NotaryServer s = new NotaryServer(h, log, store);
-    s.load();
+    NotaryServer s = new NotaryServer(h, front, log, store);
+    try {
+      s.load();
+    } catch (IOException | RuntimeException e) {
+      if (front != null) front.close();
+      h.stop(0);
+      throw e;
+    }
     h.createContext("/", s::handle);
     h.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
     h.start();
     return s;
+  }
+
+  /** A bind failure that names the address, as Go's "listen tcp 127.0.0.1:4443: bind: address already in use" does. */
+  static IOException bindError(InetSocketAddress listen, IOException e) {
+    String where = listen.getHostString() + ":" + listen.getPort();
+    if (e instanceof java.net.BindException) {
+      String why = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+      java.net.BindException named = new java.net.BindException(where + ": " + (why.contains("already in use") ? "address already in use" : why));
+      named.initCause(e);
+      return named;
+    }
+    return new IOException(where + ": " + e.getMessage(), e);
   }
 
   private void load() throws IOException {
@@ -145,7 +179,7 @@ public final class NotaryServer implements AutoCloseable {
   }
 
   public int port() {
-    return http.getAddress().getPort();
+    return front != null ? front.port() : http.getAddress().getPort();
   }
 
   private void handle(HttpExchange ex) throws IOException {
@@ -465,6 +499,7 @@ public final class NotaryServer implements AutoCloseable {
 
   @Override
   public void close() {
+    if (front != null) front.close();
     http.stop(0);
     try {
       store.close();
