@@ -52,6 +52,10 @@ final class HyperKitCommand implements Runnable {
         }
 
         @Override public Integer call() throws Exception {
+            // the VM's files are checked before anything is opened, each named by its flag and role
+            InputFiles.require(kernel, "hyperkit run --kernel", "kernel image (bzImage, ELF or raw real-mode image)");
+            if (initrd != null) InputFiles.require(initrd, "hyperkit run --initrd", "initramfs");
+            for (String d : disks) InputFiles.require(Path.of(d.contains(":") ? d.substring(d.indexOf(':') + 1) : d), "hyperkit run --disk " + d, "disk image");
             OutputStream out;
             boolean stdio = console.equals("stdio");
             if (stdio) out = System.out;
