@@ -77,6 +77,18 @@ class PlainHttpTlsClientTest {
   }
 
   @Test
+  void ourOwnClientSaysTheServerIsPlainHttp() throws Exception {
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0))) {
+      var remote = new dockyard.notary.client.NotaryRemote(URI.create("https://127.0.0.1:" + s.port()), "example.com/app", trustAll());
+      long t0 = System.nanoTime();
+      IOException e = assertThrows(IOException.class, () -> remote.metadata("root", null));
+      long ms = (System.nanoTime() - t0) / 1_000_000;
+      assertTrue(ms < 5 * FAST_MS, "failed after " + ms + " ms: " + e); // the first TLS use in a JVM loads its classes
+      assertTrue(e.getMessage().contains("the server answers in plain HTTP: use http://127.0.0.1:" + s.port()), e.getMessage());
+    }
+  }
+
+  @Test
   void aClientHelloIsAnsweredWithAPlainHttpExplanation() throws Exception {
     // a real ClientHello, as the JDK's TLS engine makes it
     SSLEngine engine = trustAll().createSSLEngine("127.0.0.1", 4443);
