@@ -103,9 +103,19 @@ final class HyperKitCommand implements Runnable {
                 }
                 b.virtio(new dockyard.hyperkit.virtio.VirtioVsock(cid, Path.of(p.length > 1 ? p[1] : "vsock-" + cid + ".sock")));
             }
+            // Ctrl-C: every vCPU leaves KVM_RUN, then the hook waits until the devices are closed
+            // (a --vsock socket file removed, disks flushed) before the JVM halts
+            java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
             try (VirtualMachine vm = b.build()) {
-                Thread hook = new Thread(vm::stop, "hyperkit-stop");
-                Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: every vCPU leaves KVM_RUN, fds and memory are released
+                Thread hook = new Thread(() -> {
+                    vm.stop();
+                    try {
+                        closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "hyperkit-stop");
+                Runtime.getRuntime().addShutdownHook(hook);
                 if (stdio) {
                     Thread.ofVirtual().start(() -> {
                         byte[] buf = new byte[256];
@@ -125,8 +135,12 @@ final class HyperKitCommand implements Runnable {
                 if (exit.isError()) System.err.println("dockyard: hyperkit: " + exit);
                 return exit.status();
             } finally {
-                if (!stdio) out.close();
-                for (AutoCloseable c : stacks) c.close();
+                try {
+                    if (!stdio) out.close();
+                    for (AutoCloseable c : stacks) c.close();
+                } finally {
+                    closed.countDown();
+                }
             }
         }
     }

@@ -69,6 +69,43 @@ public final class UnixSocketFile implements AutoCloseable {
     throw new BindException(path + ": already in use by " + owner);
   }
 
+  /**
+   * {@link #checkFree} for a datagram socket, which cannot be probed by connecting without
+   * sending to its owner: a socket file that a live socket of this network namespace is bound to
+   * (it is listed in /proc/net/unix) is in use; otherwise it is stale and removed.
+   */
+  public static void checkFreeDatagram(Path path, String owner) throws IOException {
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException free) {
+      return;
+    }
+    if (!attrs.isOther()) throw new BindException(path + ": exists and is not a socket; not replacing it");
+    java.util.Set<String> names = new java.util.HashSet<>(java.util.List.of(path.toString(), path.toAbsolutePath().normalize().toString()));
+    try (var lines = Files.lines(Path.of("/proc/net/unix"))) {
+      // columns: Num RefCount Protocol Flags Type St Inode Path; a bound socket shows its path last
+      if (lines.skip(1).map(l -> l.trim().split("\\s+")).anyMatch(f -> f.length >= 8 && names.contains(f[7]))) {
+        throw new BindException(path + ": already in use by " + owner);
+      }
+    }
+    Files.deleteIfExists(path);
+  }
+
+  /** The identity (device and inode) of the file at {@code p}, to tell later whether it is still the same file. */
+  public static Object fileKey(Path p) throws IOException {
+    return key(p);
+  }
+
+  /** Removes {@code p} if it is still the file whose {@link #fileKey} was taken. */
+  public static void deleteIfSame(Path p, Object fileKey) throws IOException {
+    try {
+      if (fileKey != null && fileKey.equals(key(p))) Files.deleteIfExists(p);
+    } catch (NoSuchFileException gone) {
+      // already removed
+    }
+  }
+
   public ServerSocketChannel channel() {
     return channel;
   }
@@ -85,10 +122,6 @@ public final class UnixSocketFile implements AutoCloseable {
   @Override
   public void close() throws IOException {
     channel.close();
-    try {
-      if (fileKey != null && fileKey.equals(key(path))) Files.deleteIfExists(path);
-    } catch (NoSuchFileException gone) {
-      // already removed
-    }
+    deleteIfSame(path, fileKey);
   }
 }

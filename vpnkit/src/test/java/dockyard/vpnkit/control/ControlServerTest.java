@@ -105,4 +105,20 @@ class ControlServerTest {
       assertEquals("tcp 127.0.0.1:" + busy.getLocalPort() + ": address already in use", e.getMessage());
     }
   }
+
+  @Test
+  void aDatagramSocketInUseOrAnyOtherFileIsNotTaken() throws Exception {
+    Path sock = tmp.resolve("frames.sock");
+    var first = dockyard.vpnkit.link.DatagramLink.bind(sock);
+    try {
+      java.net.BindException e = assertThrows(java.net.BindException.class, () -> dockyard.vpnkit.link.DatagramLink.bind(sock));
+      assertTrue(e.getMessage().startsWith(sock + ": already in use by "), e.getMessage());
+    } finally {
+      first.close();
+    }
+    assertTrue(!java.nio.file.Files.exists(sock), "removed by its owner");
+    Path file = java.nio.file.Files.writeString(tmp.resolve("frames.txt"), "keep me");
+    assertThrows(java.net.BindException.class, () -> dockyard.vpnkit.link.DatagramLink.bind(file));
+    assertEquals("keep me", java.nio.file.Files.readString(file));
+  }
 }
