@@ -145,6 +145,23 @@ class NewcomerCliTest {
             assertOneLine(r, "127.0.0.1:" + busy.getLocalPort() + ": address already in use", "nothing was created");
             assertFalse(Files.exists(tmp.resolve("data")), "no repository, no parent directory");
         }
+        // a unix socket another server answers on: the repository made before the bind failed is removed again
+        Path sock = tmp.resolve("dk.sock");
+        try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            other.bind(UnixDomainSocketAddress.of(sock));
+            Result r = run("datakit", "serve", "--git", tmp.resolve("data2/datakit").toString(), "--listen", "unix:" + sock);
+            assertOneLine(r, "cannot serve on", sock.toString());
+            assertFalse(Files.exists(tmp.resolve("data2")), "the repository this call created is gone");
+        }
+        // an existing repository is never removed because serving failed
+        Path existing = Files.createDirectories(tmp.resolve("existing"));
+        Files.writeString(existing.resolve("keep"), "data");
+        Files.delete(sock); // the first listener's file (closing a unix listener leaves it)
+        try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
+            other.bind(UnixDomainSocketAddress.of(sock));
+            assertEquals(1, run("datakit", "serve", "--git", existing.toString(), "--listen", "unix:" + sock).rc());
+            assertEquals("data", Files.readString(existing.resolve("keep")));
+        }
     }
 
     @Test void notaryServeOnABusyPortNamesItAndCreatesNoDatabase() throws Exception {

@@ -57,8 +57,14 @@ final class PlainFront implements AutoCloseable {
       Socket c;
       try {
         c = server.accept();
-      } catch (IOException closed) {
-        return;
+      } catch (IOException e) {
+        if (server.isClosed()) return;
+        try {
+          Thread.sleep(50); // e.g. out of file descriptors: keep serving once some are free
+        } catch (InterruptedException stop) {
+          return;
+        }
+        continue;
       }
       Thread.ofVirtual().start(() -> serve(c));
     }
@@ -81,7 +87,9 @@ final class PlainFront implements AutoCloseable {
         toBack.write(first);
         Thread up = Thread.ofVirtual().start(() -> pump(in, toBack, back));
         pump(back.getInputStream(), client.getOutputStream(), client);
-        up.join();
+        // the server has closed: the client has a moment to finish, then both sockets are closed,
+        // which also ends the other copy if the client keeps its side open
+        up.join(java.time.Duration.ofSeconds(5));
       }
     } catch (IOException | InterruptedException e) {
       // the client or the server went away; nothing to tell either
