@@ -2,8 +2,6 @@ package dockyard.notary.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dockyard.notary.tuf.CanonicalJson;
 import dockyard.notary.tuf.Delegations;
 import dockyard.notary.tuf.FileMeta;
@@ -52,17 +50,14 @@ public final class NotaryServer implements AutoCloseable {
     }
   }
 
-  private final HttpServer http;
-  private final PlainFront front; // the public listener of a plain-HTTP server; null when serving HTTPS
+  private Http1Server http; // set once the stored state is loaded
   private final Map<String, Map<String, List<Stored>>> repos = new ConcurrentHashMap<>();
   private final Map<String, Signer> serverKeys = new ConcurrentHashMap<>(); // "GUN role" -> the key the server signs that role with
 
   private final java.util.function.Consumer<String> log;
   private final Persistence store;
 
-  private NotaryServer(HttpServer http, PlainFront front, java.util.function.Consumer<String> log, Persistence store) {
-    this.http = http;
-    this.front = front;
+  private NotaryServer(java.util.function.Consumer<String> log, Persistence store) {
     this.log = log;
     this.store = store;
   }
@@ -107,42 +102,12 @@ public final class NotaryServer implements AutoCloseable {
   /** @param tls serve HTTPS with this context (see {@link #tls}); null for plain HTTP */
   public static NotaryServer start(InetSocketAddress listen, java.util.function.Consumer<String> log, Persistence store, javax.net.ssl.SSLContext tls)
       throws IOException {
-    // The JDK server writes headers and body separately; with Nagle on, a response of a few tens of
-    // KB then waits for the client's delayed ACK (~40 ms each). The property is read once per JVM.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
-    HttpServer h;
-    PlainFront front = null;
-    if (tls == null) {
-      // plain HTTP is served behind PlainFront, which answers a TLS client at once instead of
-      // leaving it to its handshake timeout; the HTTP server itself is on an internal loopback port
-      h = HttpServer.create(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 64);
-      try {
-        front = PlainFront.start(listen, h.getAddress(), log);
-      } catch (IOException e) {
-        h.stop(0);
-        throw e;
-      }
-    } else {
-      com.sun.net.httpserver.HttpsServer https;
-      try {
-        https = com.sun.net.httpserver.HttpsServer.create(listen, 64);
-      } catch (IOException e) {
-        throw bindError(listen, e);
-      }
-      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
-      h = https;
-    }
-    NotaryServer s = new NotaryServer(h, front, log, store);
-    try {
-      s.load();
-    } catch (IOException | RuntimeException e) {
-      if (front != null) front.close();
-      h.stop(0);
-      throw e;
-    }
-    h.createContext("/", s::handle);
-    h.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-    h.start();
+    NotaryServer s = new NotaryServer(log, store);
+    s.load();
+    // our own HTTP/1.1 server rather than the JDK's: it answers a client speaking the other
+    // protocol (TLS to the plain port, plain HTTP to the TLS port) at once, and writes each
+    // response in one flush with TCP_NODELAY on
+    s.http = Http1Server.start(listen, tls, s::handle, log);
     return s;
   }
 
@@ -179,13 +144,13 @@ public final class NotaryServer implements AutoCloseable {
   }
 
   public int port() {
-    return front != null ? front.port() : http.getAddress().getPort();
+    return http.port();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
+  private void handle(Http1Server.Exchange ex) throws IOException {
+    try {
+      String path = ex.path();
+      String method = ex.method();
       if (method.equals("GET") && (path.equals("/v2/") || path.equals("/v2") || path.equals("/_notary_server/health"))) {
         reply(ex, 200, "{}".getBytes());
         return;
@@ -275,15 +240,15 @@ public final class NotaryServer implements AutoCloseable {
   }
 
   /** Checks every file of the update against the current (or new) root, stores them, and signs a timestamp. */
-  private synchronized void update(HttpExchange ex, String gun) throws IOException {
-    byte[] body = readLimited(ex.getRequestBody());
+  private synchronized void update(Http1Server.Exchange ex, String gun) throws IOException {
+    byte[] body = readLimited(ex.body());
     if (body == null) {
       error(ex, 400, "MALFORMED_UPLOAD", "an update is limited to " + MAX_UPDATE + " bytes");
       return;
     }
     Map<String, byte[]> files;
     try {
-      files = Multipart.parse(ex.getRequestHeaders().getFirst("Content-Type"), body);
+      files = Multipart.parse(ex.header("Content-Type"), body);
     } catch (IOException e) {
       error(ex, 400, "MALFORMED_UPLOAD", e.getMessage());
       return;
@@ -484,14 +449,12 @@ public final class NotaryServer implements AutoCloseable {
     return b.length > MAX_UPDATE ? null : b;
   }
 
-  private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) ex.getResponseBody().write(body);
+  private static void reply(Http1Server.Exchange ex, int status, byte[] body) throws IOException {
+    ex.respond(status, "application/json", body);
   }
 
   /** notary's error shape: {"errors":[{"code","message","detail"}]}. */
-  private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
+  private static void error(Http1Server.Exchange ex, int status, String code, String message) throws IOException {
     ObjectNode n = CanonicalJson.object();
     n.putArray("errors").addObject().put("code", code).put("message", message).put("detail", message);
     reply(ex, status, n.toString().getBytes(StandardCharsets.UTF_8));
@@ -499,8 +462,7 @@ public final class NotaryServer implements AutoCloseable {
 
   @Override
   public void close() {
-    if (front != null) front.close();
-    http.stop(0);
+    if (http != null) http.close();
     try {
       store.close();
     } catch (IOException e) {

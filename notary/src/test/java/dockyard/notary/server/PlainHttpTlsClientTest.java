@@ -162,4 +162,81 @@ class PlainHttpTlsClientTest {
       assertEquals("127.0.0.1:" + busy.getLocalPort() + ": address already in use", plain.getMessage());
     }
   }
+
+  static void openssl(Path dir, String... args) throws Exception {
+    List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertTrue(p.waitFor(60, TimeUnit.SECONDS) && p.exitValue() == 0, out);
+  }
+
+  @Test
+  void theTlsPortServesHttpsAndAnswersPlainHttpAtOnce() throws Exception {
+    Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/openssl")) && Files.isExecutable(Path.of("/usr/bin/curl")), "openssl and curl are needed");
+    openssl(tmp, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "srv.key", "-out", "srv.crt",
+        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1", "-days", "1");
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0), m -> {}, Persistence.memory(),
+        NotaryServer.tls(tmp.resolve("srv.crt"), tmp.resolve("srv.key")))) {
+      String url = "https://127.0.0.1:" + s.port() + "/v2/";
+      // two requests on one kept-alive TLS connection
+      Run ok = run(List.of("curl", "-sS", "--max-time", "15", "--cacert", tmp.resolve("srv.crt").toString(), "-w", " %{http_code} %{num_connects}\n", url, url));
+      assertEquals(0, ok.exit(), ok.out());
+      assertEquals(List.of("{} 200 1", "{} 200 0"), ok.out().lines().toList());
+      // plain HTTP to the TLS port: Go's (notary-server's) answer, at once
+      Run plain = run(List.of("curl", "-sS", "--max-time", "15", "-w", " %{http_code}", "http://127.0.0.1:" + s.port() + "/v2/"));
+      assertEquals("Client sent an HTTP request to an HTTPS server.\n 400", plain.out());
+      assertTrue(plain.ms() < FAST_MS, "answered after " + plain.ms() + " ms");
+    }
+  }
+
+  /** Raw HTTP/1.x on one connection: what curl, Go and the JDK's client each send in some case. */
+  @Test
+  void chunkedBodiesContinueAndHttp10() throws Exception {
+    try (NotaryServer s = NotaryServer.start(new InetSocketAddress("127.0.0.1", 0)); Socket c = new Socket("127.0.0.1", s.port())) {
+      c.setSoTimeout(5000);
+      var in = new java.io.BufferedInputStream(c.getInputStream());
+      var out = c.getOutputStream();
+      // a chunked POST of a malformed update: the body is read to its end, the error is notary's JSON
+      out.write(("POST /v2/example.com/x/_trust/tuf/ HTTP/1.1\r\nHost: x\r\nContent-Type: multipart/form-data; boundary=b\r\n"
+          + "Transfer-Encoding: chunked\r\n\r\n5;ext=1\r\n--b\r\n\r\n3\r\nxyz\r\n0\r\nTrailer: t\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String[] first = response(in);
+      assertEquals("HTTP/1.1 400 Bad Request", first[0]);
+      assertTrue(first[1].contains("MALFORMED_UPLOAD"), first[1]);
+      // Expect: 100-continue (curl's for large POSTs): the interim answer first
+      out.write("GET /v2/ HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      assertEquals("HTTP/1.1 100 Continue", readLine(in));
+      assertEquals("", readLine(in));
+      out.write("{}".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      assertEquals("HTTP/1.1 200 OK", response(in)[0]);
+      // HTTP/1.0 without keep-alive: answered, then closed
+      out.write("GET /v2/nothing HTTP/1.0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+      out.flush();
+      String[] last = response(in);
+      assertEquals("HTTP/1.1 404 Not Found", last[0]);
+      assertEquals(-1, in.read(), "closed after an HTTP/1.0 request");
+    }
+  }
+
+  static String readLine(java.io.InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    for (int ch; (ch = in.read()) != '\n'; ) {
+      if (ch < 0) throw new java.io.EOFException(b.toString());
+      if (ch != '\r') b.append((char) ch);
+    }
+    return b.toString();
+  }
+
+  /** Status line and body of one response with a Content-Length. */
+  static String[] response(java.io.InputStream in) throws IOException {
+    String status = readLine(in);
+    int length = 0;
+    for (String h; !(h = readLine(in)).isEmpty(); ) {
+      if (h.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) length = Integer.parseInt(h.substring(15).trim());
+    }
+    return new String[] {status, new String(in.readNBytes(length), StandardCharsets.UTF_8)};
+  }
 }
