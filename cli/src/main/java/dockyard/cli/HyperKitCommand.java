@@ -52,10 +52,6 @@ final class HyperKitCommand implements Runnable {
         }
 
         @Override public Integer call() throws Exception {
-            // the VM's files are checked before anything is opened, each named by its flag and role
-            InputFiles.require(kernel, "hyperkit run --kernel", "kernel image (bzImage, ELF or raw real-mode image)");
-            if (initrd != null) InputFiles.require(initrd, "hyperkit run --initrd", "initramfs");
-            for (String d : disks) InputFiles.require(Path.of(d.contains(":") ? d.substring(d.indexOf(':') + 1) : d), "hyperkit run --disk " + d, "disk image");
             OutputStream out;
             boolean stdio = console.equals("stdio");
             if (stdio) out = System.out;
@@ -68,6 +64,7 @@ final class HyperKitCommand implements Runnable {
             for (String d : disks) {
                 String kind = d.contains(":") ? d.substring(0, d.indexOf(':')) : "raw";
                 String file = d.contains(":") ? d.substring(d.indexOf(':') + 1) : d;
+                if (List.of("raw", "raw-ro", "qcow2", "qcow2-ro").contains(kind)) InputFiles.require(Path.of(file), "hyperkit run --disk " + d, "disk image");
                 switch (kind) {
                     case "raw" -> b.virtio(new VirtioBlock(BlockBackend.raw(Path.of(file), false), "dockyard" + n++));
                     case "raw-ro" -> b.virtio(new VirtioBlock(BlockBackend.raw(Path.of(file), true), "dockyard" + n++));
@@ -103,6 +100,9 @@ final class HyperKitCommand implements Runnable {
                 }
                 b.virtio(new dockyard.hyperkit.virtio.VirtioVsock(cid, Path.of(p.length > 1 ? p[1] : "vsock-" + cid + ".sock")));
             }
+            // the boot files, each named by its flag and role (after the flags' syntax was checked above)
+            InputFiles.require(kernel, "hyperkit run --kernel", "kernel image (bzImage, ELF or raw real-mode image)");
+            if (initrd != null) InputFiles.require(initrd, "hyperkit run --initrd", "initramfs");
             // Ctrl-C: every vCPU leaves KVM_RUN, then the hook waits until the devices are closed
             // (a --vsock socket file removed, disks flushed) before the JVM halts
             java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);

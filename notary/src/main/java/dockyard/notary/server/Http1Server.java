@@ -146,6 +146,8 @@ final class Http1Server implements AutoCloseable {
       }
     } catch (IOException e) {
       // the client went away, timed out, or failed its TLS handshake: nothing to tell it
+    } catch (RuntimeException e) {
+      log.accept("connection from " + raw.getRemoteSocketAddress() + " ended by an error: " + e); // the connection is closed; the server goes on
     } finally {
       open.remove(raw);
     }
