@@ -43,7 +43,11 @@ final class NotaryCommand implements Runnable {
             if (tlsKey != null) InputFiles.require(tlsKey, "notary serve --tls-key", "the TLS certificate's private key (PEM)");
             javax.net.ssl.SSLContext tls = tlsCert == null ? null : NotaryServer.tls(tlsCert, tlsKey);
             InetSocketAddress address = new InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1)));
-            ServeSupport.checkBindable(address); // before the database is made: a busy port leaves nothing behind
+            try {
+                ServeSupport.checkBindable(address); // before the database is made: a busy port leaves nothing behind
+            } catch (java.io.IOException busy) {
+                throw new java.io.IOException("notary: " + busy.getMessage() + "; nothing was created", busy);
+            }
             java.nio.file.Path file = db;
             if (file == null) {
                 String xdg = System.getenv("XDG_DATA_HOME");
