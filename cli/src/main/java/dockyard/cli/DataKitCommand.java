@@ -19,7 +19,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 
 /** {@code dockyard datakit serve|branch|tx|cat|watch|log}. */
-@Command(name = "datakit", description = "Git-backed versioned data served over 9P (DataKit).",
+@Command(name = "datakit", mixinStandardHelpOptions = true, description = "Git-backed versioned data served over 9P (DataKit).",
         subcommands = {DataKitCommand.Serve.class, DataKitCommand.BranchCmd.class, DataKitCommand.Tx.class,
                 DataKitCommand.Cat.class, DataKitCommand.WatchCmd.class, DataKitCommand.Log.class})
 final class DataKitCommand implements Runnable {
@@ -39,7 +39,7 @@ final class DataKitCommand implements Runnable {
         }
     }
 
-    @Command(name = "serve", description = "Serve a git repository as a DataKit 9P filesystem until interrupted.")
+    @Command(name = "serve", mixinStandardHelpOptions = true, description = "Serve a git repository as a DataKit 9P filesystem until interrupted.")
     static final class Serve implements Callable<Integer> {
         @Option(names = "--git", description = "Git repository (an empty or missing directory is initialised). Default: the embedded one in the user's data dir.")
         Path git;
@@ -54,7 +54,7 @@ final class DataKitCommand implements Runnable {
         }
     }
 
-    @Command(name = "branch", description = "List branches, or create|delete|head|fast-forward one.")
+    @Command(name = "branch", mixinStandardHelpOptions = true, description = "List branches, or create|delete|head|fast-forward one.")
     static final class BranchCmd implements Callable<Integer> {
         @ParentCommand DataKitCommand parent;
 
@@ -84,7 +84,7 @@ final class DataKitCommand implements Runnable {
         }
     }
 
-    @Command(name = "tx", description = "Make one commit on a branch: write, remove, merge, then commit. Prints the new head.")
+    @Command(name = "tx", mixinStandardHelpOptions = true, description = "Make one commit on a branch: write, remove, merge, then commit. Prints the new head.")
     static final class Tx implements Callable<Integer> {
         @ParentCommand DataKitCommand parent;
 
@@ -102,6 +102,7 @@ final class DataKitCommand implements Runnable {
         @Option(names = "--merge", description = "Commit id to merge first") String merge;
 
         @Override public Integer call() throws Exception {
+            for (String f : files) local(f); // every local file is checked before the server is asked for anything
             try (DataKitClient c = parent.connect()) {
                 if (!c.branchExists(branch)) c.createBranch(branch);
                 try (Transaction tx = c.branch(branch).transaction()) {
@@ -110,7 +111,7 @@ final class DataKitCommand implements Runnable {
                         if (!conflicts.isEmpty()) throw new IllegalStateException("merge of " + merge + " conflicts in: " + String.join(", ", conflicts));
                     }
                     for (String p : puts) tx.write(key(p), value(p));
-                    for (String f : files) tx.write(key(f), Files.readAllBytes(Path.of(value(f))));
+                    for (String f : files) tx.write(key(f), Files.readAllBytes(local(f)));
                     for (String r : removes) tx.remove(r);
                     if (message != null) tx.message(message);
                     System.out.println(tx.commit());
@@ -125,10 +126,15 @@ final class DataKitCommand implements Runnable {
             return kv.substring(0, eq);
         }
 
+        /** The local file of a {@code --file PATH=LOCALFILE}, which must exist. */
+        private static Path local(String spec) throws IOException {
+            return InputFiles.require(Path.of(value(spec)), "datakit tx --file " + spec, "local file to store at " + key(spec));
+        }
+
         private static String value(String kv) { return kv.substring(kv.indexOf('=') + 1); }
     }
 
-    @Command(name = "cat", description = "Print a file of a branch head (BRANCH PATH) or of a commit (--commit ID PATH).")
+    @Command(name = "cat", mixinStandardHelpOptions = true, description = "Print a file of a branch head (BRANCH PATH) or of a commit (--commit ID PATH).")
     static final class Cat implements Callable<Integer> {
         @ParentCommand DataKitCommand parent;
         @Parameters(index = "0", description = "Branch, or commit id with --commit") String ref;
@@ -145,7 +151,7 @@ final class DataKitCommand implements Runnable {
         }
     }
 
-    @Command(name = "watch", description = "Follow a branch: its head (no PATH) or one path's tree state (D-/F-/X-/L-hash lines).")
+    @Command(name = "watch", mixinStandardHelpOptions = true, description = "Follow a branch: its head (no PATH) or one path's tree state (D-/F-/X-/L-hash lines).")
     static final class WatchCmd implements Callable<Integer> {
         @ParentCommand DataKitCommand parent;
         @Parameters(index = "0", description = "Branch") String branch;
@@ -166,7 +172,7 @@ final class DataKitCommand implements Runnable {
         }
     }
 
-    @Command(name = "log", description = "First-parent history of a branch: commit id and first line of the message.")
+    @Command(name = "log", mixinStandardHelpOptions = true, description = "First-parent history of a branch: commit id and first line of the message.")
     static final class Log implements Callable<Integer> {
         @ParentCommand DataKitCommand parent;
         @Parameters(index = "0", description = "Branch") String branch;

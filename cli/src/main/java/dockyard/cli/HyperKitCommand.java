@@ -64,6 +64,7 @@ final class HyperKitCommand implements Runnable {
             for (String d : disks) {
                 String kind = d.contains(":") ? d.substring(0, d.indexOf(':')) : "raw";
                 String file = d.contains(":") ? d.substring(d.indexOf(':') + 1) : d;
+                if (List.of("raw", "raw-ro", "qcow2", "qcow2-ro").contains(kind)) InputFiles.require(Path.of(file), "hyperkit run --disk " + d, "disk image");
                 switch (kind) {
                     case "raw" -> b.virtio(new VirtioBlock(BlockBackend.raw(Path.of(file), false), "dockyard" + n++));
                     case "raw-ro" -> b.virtio(new VirtioBlock(BlockBackend.raw(Path.of(file), true), "dockyard" + n++));
@@ -99,9 +100,22 @@ final class HyperKitCommand implements Runnable {
                 }
                 b.virtio(new dockyard.hyperkit.virtio.VirtioVsock(cid, Path.of(p.length > 1 ? p[1] : "vsock-" + cid + ".sock")));
             }
+            // the boot files, each named by its flag and role (after the flags' syntax was checked above)
+            InputFiles.require(kernel, "hyperkit run --kernel", "kernel image (bzImage, ELF or raw real-mode image)");
+            if (initrd != null) InputFiles.require(initrd, "hyperkit run --initrd", "initramfs");
+            // Ctrl-C: every vCPU leaves KVM_RUN, then the hook waits until the devices are closed
+            // (a --vsock socket file removed, disks flushed) before the JVM halts
+            java.util.concurrent.CountDownLatch closed = new java.util.concurrent.CountDownLatch(1);
             try (VirtualMachine vm = b.build()) {
-                Thread hook = new Thread(vm::stop, "hyperkit-stop");
-                Runtime.getRuntime().addShutdownHook(hook); // Ctrl-C: every vCPU leaves KVM_RUN, fds and memory are released
+                Thread hook = new Thread(() -> {
+                    vm.stop();
+                    try {
+                        closed.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }, "hyperkit-stop");
+                Runtime.getRuntime().addShutdownHook(hook);
                 if (stdio) {
                     Thread.ofVirtual().start(() -> {
                         byte[] buf = new byte[256];
@@ -121,8 +135,12 @@ final class HyperKitCommand implements Runnable {
                 if (exit.isError()) System.err.println("dockyard: hyperkit: " + exit);
                 return exit.status();
             } finally {
-                if (!stdio) out.close();
-                for (AutoCloseable c : stacks) c.close();
+                try {
+                    if (!stdio) out.close();
+                    for (AutoCloseable c : stacks) c.close();
+                } finally {
+                    closed.countDown();
+                }
             }
         }
     }

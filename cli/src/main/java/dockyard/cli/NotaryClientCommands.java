@@ -135,9 +135,13 @@ final class NotaryClientCommands {
 
         abstract String staged();
 
+        /** Checks the verb's inputs before anything is staged. */
+        void check() throws IOException {}
+
         @Override public Integer call() throws Exception {
+            check();
             NotaryRepository r = repo(gun);
-            JsonNode c = custom == null ? null : new ObjectMapper().readTree(custom.toFile());
+            JsonNode c = custom == null ? null : new ObjectMapper().readTree(InputFiles.require(custom, "notary " + spec.name() + " --custom", "custom JSON file").toFile());
             for (String role : roles.isEmpty() ? List.of("targets") : roles) stage(r, role, c);
             out().println(staged());
             if (publish) new Publish().publish(r, out());
@@ -148,6 +152,10 @@ final class NotaryClientCommands {
     @Command(name = "add", mixinStandardHelpOptions = true, description = "Stage a target (name, sha256/sha512 and length of FILE) for the next publish.")
     static final class Add extends StageTarget {
         @Parameters(index = "2", paramLabel = "FILE") Path file;
+
+        @Override void check() throws IOException {
+            InputFiles.require(file, "notary add", "target file for \"" + name + "\" (its hashes and length are staged)");
+        }
 
         @Override void stage(NotaryRepository r, String role, JsonNode c) throws Exception {
             r.stageTarget(name, Files.readAllBytes(file), role, c);
@@ -399,6 +407,7 @@ final class NotaryClientCommands {
 
             @Override public Integer call() throws Exception {
                 KeyRing ring = keyRing();
+                for (Path f : files) InputFiles.require(f, "notary key import", "private key file (PEM)");
                 for (Path f : files) {
                     KeyRing.Entry e = ring.importKey(f, role, gun);
                     if (own.debug || parentGlobals().debug) System.err.println("notary: imported " + f + " as " + e.role() + " key " + e.keyId());
@@ -427,6 +436,7 @@ final class NotaryClientCommands {
             @Override public Integer call() throws Exception {
                 List<TufKey> keys = new ArrayList<>();
                 for (Path c : certs) {
+                    InputFiles.require(c, "notary delegation add", "certificate of a key for " + role + " (PEM)");
                     try {
                         keys.add(Certificates.fromPem(Files.readAllBytes(c)));
                     } catch (IOException e) {
@@ -481,6 +491,15 @@ final class NotaryClientCommands {
             @Option(names = {"-p", "--publish"}, description = "publish right away") boolean publish;
 
             @Override public Integer call() throws Exception {
+                // notary asks before it stages the removal of a whole role (its keys and paths), unless -y
+                if (!yes) {
+                    out().println("\nAre you sure you want to remove all data for this delegation? (yes/no)");
+                    out().flush();
+                    if (!confirmed(System.in)) {
+                        out().println("* fatal: Aborting action.");
+                        return 1;
+                    }
+                }
                 NotaryRepository r = repo(gun);
                 r.stageDelegationRemoval(role);
                 out().println("\nForced removal (including all keys and paths) of delegation role " + role + " to repository \"" + gun + "\" staged for next publish.\n");
@@ -488,6 +507,14 @@ final class NotaryClientCommands {
                 return 0;
             }
         }
+    }
+
+    /** notary's askConfirm: one line of input, "y" or "yes" in any case, surrounding blanks ignored; anything else (or nothing) is no. */
+    static boolean confirmed(InputStream in) throws IOException {
+        java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+        for (int b; (b = in.read()) >= 0 && b != '\n'; ) line.write(b); // byte by byte: input after the answer is not ours to consume
+        String answer = line.toString(java.nio.charset.StandardCharsets.UTF_8).strip().toLowerCase(java.util.Locale.ROOT);
+        return answer.equals("y") || answer.equals("yes");
     }
 
     /**

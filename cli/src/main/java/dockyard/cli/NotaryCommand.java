@@ -6,7 +6,6 @@ import picocli.CommandLine.Option;
 
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /**
  * {@code dockyard notary}: the notary CLI's verbs and flags over {@code dockyard.notary.client}
@@ -34,15 +33,21 @@ final class NotaryCommand implements Runnable {
         @Option(names = "--config", description = "a notary-server JSON config: server.http_addr, server.tls_cert_file, server.tls_key_file, storage.backend memory") java.nio.file.Path config;
 
         @Override public Integer call() throws Exception {
-            if (config != null) applyConfig();
+            if (config != null) applyConfig(InputFiles.require(config, "notary serve --config", "notary-server config (JSON)"));
             if (listen == null) listen = "127.0.0.1:4443";
             int colon = listen.lastIndexOf(':');
             if (colon < 0) throw new IllegalArgumentException("--listen must be HOST:PORT, got \"" + listen + "\"");
             String host = colon == 0 ? "0.0.0.0" : listen.substring(0, colon);
             if ((tlsCert == null) != (tlsKey == null)) throw new IllegalArgumentException("TLS needs both --tls-cert and --tls-key");
+            if (tlsCert != null) InputFiles.require(tlsCert, "notary serve --tls-cert", "the server's TLS certificate (PEM)");
+            if (tlsKey != null) InputFiles.require(tlsKey, "notary serve --tls-key", "the TLS certificate's private key (PEM)");
             javax.net.ssl.SSLContext tls = tlsCert == null ? null : NotaryServer.tls(tlsCert, tlsKey);
-            CountDownLatch stop = new CountDownLatch(1);
-            Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+            InetSocketAddress address = new InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1)));
+            try {
+                ServeSupport.checkBindable(address); // before the database is made: a busy port leaves nothing behind
+            } catch (java.io.IOException busy) {
+                throw new java.io.IOException("notary: " + busy.getMessage() + "; nothing was created", busy);
+            }
             java.nio.file.Path file = db;
             if (file == null) {
                 String xdg = System.getenv("XDG_DATA_HOME");
@@ -51,8 +56,7 @@ final class NotaryCommand implements Runnable {
             }
             if (!memory) java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
             var store = memory ? dockyard.notary.server.Persistence.memory() : dockyard.notary.server.Persistence.h2(file);
-            try (NotaryServer s = NotaryServer.start(new InetSocketAddress(host, Integer.parseInt(listen.substring(colon + 1))),
-                    m -> System.err.println("notary: " + m), store, tls)) {
+            try (var stop = new ServeSupport.UntilInterrupted(); NotaryServer s = NotaryServer.start(address, m -> System.err.println("notary: " + m), store, tls)) {
                 String scheme = tls == null ? "http" : "https";
                 System.err.println("notary: serving on " + scheme + "://" + host + ":" + s.port() + " (notary -s " + scheme + "://... works against it)"
                         + (memory ? ", in memory" : ", database " + file + ".mv.db"));
@@ -62,7 +66,7 @@ final class NotaryCommand implements Runnable {
         }
 
         /** notary-server's config file: what it says fills in what the flags left unset; paths are relative to the file. */
-        private void applyConfig() throws java.io.IOException {
+        private void applyConfig(java.nio.file.Path config) throws java.io.IOException {
             com.fasterxml.jackson.databind.JsonNode c;
             try {
                 c = new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile());

@@ -10,7 +10,6 @@ import picocli.CommandLine.Option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
-import java.util.concurrent.CountDownLatch;
 
 /** {@code dockyard vpnkit --tap NAME [--netns NS] | --listen-qemu unix:PATH}: serve a guest network until interrupted. */
 @Command(name = "vpnkit", mixinStandardHelpOptions = true,
@@ -74,7 +73,14 @@ final class VpnKitCommand implements Callable<Integer> {
     static int print(String[] statusAndBody) {
         int status = Integer.parseInt(statusAndBody[0]);
         if (status >= 400) {
-            System.err.println("dockyard: vpnkit: " + statusAndBody[1]);
+            String message = statusAndBody[1];
+            try { // the control API's {"error": "..."}: the message alone
+                var error = new com.fasterxml.jackson.databind.ObjectMapper().readTree(message).path("error");
+                if (error.isTextual()) message = error.asText();
+            } catch (IOException notJson) {
+                // shown as it came
+            }
+            System.err.println("dockyard: vpnkit: " + message);
             return 1;
         }
         if (!statusAndBody[1].isEmpty()) System.out.println(statusAndBody[1]);
@@ -97,10 +103,11 @@ final class VpnKitCommand implements Callable<Integer> {
         if (pcap != null) o = o.withPcap(pcap);
         if (subnet != null) o = o.withSubnet(subnet);
         o = o.withMtu(mtu);
-        CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown));
+        // A control socket another vpnkit answers on is refused before anything is set up (in the
+        // qemu mode the control server starts only when a VM connects, too late to say so).
+        dockyard.vpnkit.link.UnixSocketFile.checkFree(controlSocket(), dockyard.vpnkit.control.ControlServer.OWNER);
         if (listenDgram != null) {
-            try (VpnKit vk = VpnKit.start(dockyard.vpnkit.link.DatagramLink.bind(listenDgram), o);
+            try (var stop = new ServeSupport.UntilInterrupted(); VpnKit vk = VpnKit.start(dockyard.vpnkit.link.DatagramLink.bind(listenDgram), o);
                  var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
                 exposeAll(vk);
                 System.err.println("vpnkit: serving datagrams on " + listenDgram);
@@ -117,7 +124,7 @@ final class VpnKitCommand implements Callable<Integer> {
             } else {
                 run("ip", "link", "set", tap, "mtu", Integer.toString(mtu), "txqueuelen", "10000", "up");
             }
-            try (VpnKit vk = VpnKit.start(link, o); var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
+            try (var stop = new ServeSupport.UntilInterrupted(); VpnKit vk = VpnKit.start(link, o); var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
                 exposeAll(vk);
                 System.err.println("vpnkit: serving tap " + tap + (netns != null ? " in netns " + netns : "") + "; guest " + o.guest()
                         + ", gateway/DNS " + o.gateway() + ", host " + o.hostAlias());
@@ -128,15 +135,21 @@ final class VpnKitCommand implements Callable<Integer> {
         if (!listenQemu.startsWith("unix:")) throw new IllegalArgumentException("--listen-qemu must be unix:PATH");
         Path path = Path.of(listenQemu.substring(5));
         VpnKit.Options opts = o;
-        try (var listener = dockyard.vpnkit.link.QemuListener.listen(path)) {
-            System.err.println("vpnkit: waiting for qemu on " + path + " (-netdev stream,id=n0,server=off,addr.type=unix,addr.path=" + path + ")");
-            Thread.ofVirtual().start(() -> listener.serve((link, channel) -> {
-                try (VpnKit vk = VpnKit.start(link, opts); var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
-                    exposeAll(vk);
-                    StreamLink.awaitClosed(channel);
-                }
-            }, opts.log()));
-            stop.await();
+        // the listen socket is removed on the way out (Ctrl-C included): the hook waits for the close
+        try (var stop = new ServeSupport.UntilInterrupted()) {
+            Thread serving;
+            try (var listener = dockyard.vpnkit.link.QemuListener.listen(path)) {
+                System.err.println("vpnkit: waiting for qemu on " + path + " (-netdev stream,id=n0,server=off,addr.type=unix,addr.path=" + path + ")");
+                serving = Thread.ofVirtual().start(() -> listener.serve((link, channel) -> {
+                    try (VpnKit vk = VpnKit.start(link, opts); var ctl = dockyard.vpnkit.control.ControlServer.start(vk, controlSocket())) {
+                        exposeAll(vk);
+                        StreamLink.awaitClosed(channel);
+                    }
+                }, opts.log()));
+                stop.await();
+            }
+            // closing the listener ended the VM's session; its control socket goes with it
+            serving.join(java.time.Duration.ofSeconds(5));
         }
         return 0;
     }

@@ -165,7 +165,10 @@ public final class NotaryRemote {
       throw new IOException("interrupted");
     } catch (javax.net.ssl.SSLException e) {
       throw new IOException("TLS with the notary server at " + base + " failed: " + e.getMessage()
-          + (String.valueOf(e.getMessage()).contains("PKIX") ? " (its certificate is not trusted: give its CA with --tlscacert)" : ""));
+          + (String.valueOf(e.getMessage()).contains("PKIX") ? " (its certificate is not trusted: give its CA with --tlscacert)" : "")
+          // the JDK's words for a reply that is not TLS, e.g. a plain-HTTP notary serve's 400
+          + (String.valueOf(e.getMessage()).matches("(?s).*(plaintext connection|Unsupported or unrecognized SSL message).*")
+              ? " (the server answers in plain HTTP: use http://" + base.getAuthority() + ", or serve it with TLS)" : ""));
     } catch (java.net.ConnectException e) {
       throw new Unreachable("cannot reach the notary server at " + base + ": " + (e.getMessage() == null ? "connection refused" : e.getMessage()));
     }

@@ -2,8 +2,6 @@ package dockyard.notary.server;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import dockyard.notary.tuf.CanonicalJson;
 import dockyard.notary.tuf.Delegations;
 import dockyard.notary.tuf.FileMeta;
@@ -52,15 +50,14 @@ public final class NotaryServer implements AutoCloseable {
     }
   }
 
-  private final HttpServer http;
+  private Http1Server http; // set once the stored state is loaded
   private final Map<String, Map<String, List<Stored>>> repos = new ConcurrentHashMap<>();
   private final Map<String, Signer> serverKeys = new ConcurrentHashMap<>(); // "GUN role" -> the key the server signs that role with
 
   private final java.util.function.Consumer<String> log;
   private final Persistence store;
 
-  private NotaryServer(HttpServer http, java.util.function.Consumer<String> log, Persistence store) {
-    this.http = http;
+  private NotaryServer(java.util.function.Consumer<String> log, Persistence store) {
     this.log = log;
     this.store = store;
   }
@@ -105,23 +102,25 @@ public final class NotaryServer implements AutoCloseable {
   /** @param tls serve HTTPS with this context (see {@link #tls}); null for plain HTTP */
   public static NotaryServer start(InetSocketAddress listen, java.util.function.Consumer<String> log, Persistence store, javax.net.ssl.SSLContext tls)
       throws IOException {
-    // The JDK server writes headers and body separately; with Nagle on, a response of a few tens of
-    // KB then waits for the client's delayed ACK (~40 ms each). The property is read once per JVM.
-    if (System.getProperty("sun.net.httpserver.nodelay") == null) System.setProperty("sun.net.httpserver.nodelay", "true");
-    HttpServer h;
-    if (tls == null) {
-      h = HttpServer.create(listen, 64);
-    } else {
-      var https = com.sun.net.httpserver.HttpsServer.create(listen, 64);
-      https.setHttpsConfigurator(new com.sun.net.httpserver.HttpsConfigurator(tls));
-      h = https;
-    }
-    NotaryServer s = new NotaryServer(h, log, store);
+    NotaryServer s = new NotaryServer(log, store);
     s.load();
-    h.createContext("/", s::handle);
-    h.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
-    h.start();
+    // our own HTTP/1.1 server rather than the JDK's: it answers a client speaking the other
+    // protocol (TLS to the plain port, plain HTTP to the TLS port) at once, and writes each
+    // response in one flush with TCP_NODELAY on
+    s.http = Http1Server.start(listen, tls, s::handle, log);
     return s;
+  }
+
+  /** A bind failure that names the address, as Go's "listen tcp 127.0.0.1:4443: bind: address already in use" does. */
+  static IOException bindError(InetSocketAddress listen, IOException e) {
+    String where = listen.getHostString() + ":" + listen.getPort();
+    if (e instanceof java.net.BindException) {
+      String why = String.valueOf(e.getMessage()).toLowerCase(java.util.Locale.ROOT);
+      java.net.BindException named = new java.net.BindException(where + ": " + (why.contains("already in use") ? "address already in use" : why));
+      named.initCause(e);
+      return named;
+    }
+    return new IOException(where + ": " + e.getMessage(), e);
   }
 
   private void load() throws IOException {
@@ -145,13 +144,13 @@ public final class NotaryServer implements AutoCloseable {
   }
 
   public int port() {
-    return http.getAddress().getPort();
+    return http.port();
   }
 
-  private void handle(HttpExchange ex) throws IOException {
-    try (ex) {
-      String path = ex.getRequestURI().getPath();
-      String method = ex.getRequestMethod();
+  private void handle(Http1Server.Exchange ex) throws IOException {
+    try {
+      String path = ex.path();
+      String method = ex.method();
       if (method.equals("GET") && (path.equals("/v2/") || path.equals("/v2") || path.equals("/_notary_server/health"))) {
         reply(ex, 200, "{}".getBytes());
         return;
@@ -241,15 +240,15 @@ public final class NotaryServer implements AutoCloseable {
   }
 
   /** Checks every file of the update against the current (or new) root, stores them, and signs a timestamp. */
-  private synchronized void update(HttpExchange ex, String gun) throws IOException {
-    byte[] body = readLimited(ex.getRequestBody());
+  private synchronized void update(Http1Server.Exchange ex, String gun) throws IOException {
+    byte[] body = readLimited(ex.body());
     if (body == null) {
       error(ex, 400, "MALFORMED_UPLOAD", "an update is limited to " + MAX_UPDATE + " bytes");
       return;
     }
     Map<String, byte[]> files;
     try {
-      files = Multipart.parse(ex.getRequestHeaders().getFirst("Content-Type"), body);
+      files = Multipart.parse(ex.header("Content-Type"), body);
     } catch (IOException e) {
       error(ex, 400, "MALFORMED_UPLOAD", e.getMessage());
       return;
@@ -450,14 +449,12 @@ public final class NotaryServer implements AutoCloseable {
     return b.length > MAX_UPDATE ? null : b;
   }
 
-  private static void reply(HttpExchange ex, int status, byte[] body) throws IOException {
-    ex.getResponseHeaders().set("Content-Type", "application/json");
-    ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
-    if (body.length > 0) ex.getResponseBody().write(body);
+  private static void reply(Http1Server.Exchange ex, int status, byte[] body) throws IOException {
+    ex.respond(status, "application/json", body);
   }
 
   /** notary's error shape: {"errors":[{"code","message","detail"}]}. */
-  private static void error(HttpExchange ex, int status, String code, String message) throws IOException {
+  private static void error(Http1Server.Exchange ex, int status, String code, String message) throws IOException {
     ObjectNode n = CanonicalJson.object();
     n.putArray("errors").addObject().put("code", code).put("message", message).put("detail", message);
     reply(ex, status, n.toString().getBytes(StandardCharsets.UTF_8));
@@ -465,7 +462,7 @@ public final class NotaryServer implements AutoCloseable {
 
   @Override
   public void close() {
-    http.stop(0);
+    if (http != null) http.close();
     try {
       store.close();
     } catch (IOException e) {

@@ -35,20 +35,24 @@ public final class ControlServer implements AutoCloseable {
 
   private final VpnKit vpnkit;
   private final ServerSocketChannel server;
-  private final Path path;
+  private final dockyard.vpnkit.link.UnixSocketFile socket;
 
-  private ControlServer(VpnKit vpnkit, ServerSocketChannel server, Path path) {
+  private ControlServer(VpnKit vpnkit, dockyard.vpnkit.link.UnixSocketFile socket) {
     this.vpnkit = vpnkit;
-    this.server = server;
-    this.path = path;
+    this.server = socket.channel();
+    this.socket = socket;
   }
 
+  /** What answers on a control socket in use, for the error a second vpnkit gives. */
+  public static final String OWNER = "another vpnkit (its control socket answers; stop it, or give this one its own --control PATH)";
+
+  /**
+   * Serves the control API on {@code socket}. A socket another vpnkit still answers on is refused
+   * (it would lose its control socket otherwise); a stale one is replaced.
+   */
   public static ControlServer start(VpnKit vpnkit, Path socket) throws IOException {
     Files.createDirectories(socket.toAbsolutePath().getParent());
-    Files.deleteIfExists(socket);
-    ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    s.bind(UnixDomainSocketAddress.of(socket));
-    ControlServer c = new ControlServer(vpnkit, s, socket);
+    ControlServer c = new ControlServer(vpnkit, dockyard.vpnkit.link.UnixSocketFile.bind(socket, OWNER));
     Thread.ofVirtual().name("vpnkit-control").start(c::serve);
     return c;
   }
@@ -208,7 +212,6 @@ public final class ControlServer implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    server.close();
-    Files.deleteIfExists(path);
+    socket.close(); // removes the socket file only if it is still ours
   }
 }

@@ -6,7 +6,6 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -25,17 +24,21 @@ public final class DatagramLink implements FrameLink {
   private volatile int peerLength;
   private volatile boolean closed;
 
-  private DatagramLink(int fd, Path path) {
+  private final Object fileKey; // the socket file bound here: only that file is removed on close
+
+  private DatagramLink(int fd, Path path, Object fileKey) {
     this.fd = fd;
     this.path = path;
+    this.fileKey = fileKey;
   }
 
+  /** Binds PATH: a stale socket file is replaced; one another process is bound to, or any other file, is refused. */
   public static DatagramLink bind(Path path) throws IOException {
-    Files.deleteIfExists(path);
+    UnixSocketFile.checkFreeDatagram(path, "another process (a datagram socket is bound to it)");
     int fd = Syscalls.socket(Syscalls.AF_UNIX, Syscalls.SOCK_DGRAM | Syscalls.SOCK_CLOEXEC, 0);
     try (Arena a = Arena.ofConfined()) {
       Syscalls.bind(fd, Syscalls.unixAddress(a, path.toString()), path.toString());
-      return new DatagramLink(fd, path);
+      return new DatagramLink(fd, path, UnixSocketFile.fileKey(path));
     } catch (LinuxException | IllegalArgumentException e) {
       Syscalls.close(fd);
       throw new IOException("cannot bind the datagram socket " + path + ": " + e.getMessage(), e);
@@ -85,6 +88,6 @@ public final class DatagramLink implements FrameLink {
   public void close() throws IOException {
     closed = true;
     Syscalls.close(fd);
-    Files.deleteIfExists(path);
+    UnixSocketFile.deleteIfSame(path, fileKey);
   }
 }

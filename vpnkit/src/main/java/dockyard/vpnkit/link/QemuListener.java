@@ -1,11 +1,8 @@
 package dockyard.vpnkit.link;
 
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.function.Consumer;
 
@@ -16,23 +13,24 @@ import java.util.function.Consumer;
  */
 public final class QemuListener implements AutoCloseable {
   private final ServerSocketChannel server;
+  private final UnixSocketFile socket;
   private final Path path;
+  private volatile SocketChannel current; // the VM being served, if any
 
   /** A handler for one VM's link; returns when the VM is gone (or throws). */
   public interface Session {
     void serve(StreamLink link, SocketChannel channel) throws Exception;
   }
 
-  private QemuListener(ServerSocketChannel server, Path path) {
-    this.server = server;
-    this.path = path;
+  private QemuListener(UnixSocketFile socket) {
+    this.socket = socket;
+    this.server = socket.channel();
+    this.path = socket.path();
   }
 
+  /** Listens on {@code path}: a stale socket file is replaced, one another vpnkit still listens on is refused. */
   public static QemuListener listen(Path path) throws IOException {
-    Files.deleteIfExists(path);
-    ServerSocketChannel s = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-    s.bind(UnixDomainSocketAddress.of(path));
-    return new QemuListener(s, path);
+    return new QemuListener(UnixSocketFile.bind(path, "another vpnkit (a listener answers on it)"));
   }
 
   /** Serves VMs one after another on the calling thread until {@link #close()}. */
@@ -44,6 +42,8 @@ public final class QemuListener implements AutoCloseable {
       } catch (IOException closed) {
         return;
       }
+      current = c;
+      if (!server.isOpen()) closeQuietly(c); // closed while accepting: end the session at once
       try {
         session.serve(StreamLink.of(c, path), c);
       } catch (Exception e) {
@@ -54,7 +54,16 @@ public final class QemuListener implements AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    server.close();
-    Files.deleteIfExists(path);
+    SocketChannel c = current;
+    if (c != null) closeQuietly(c); // the VM being served loses its link, so its session can end and clean up
+    socket.close(); // the file goes only if it is still the socket bound here
+  }
+
+  private static void closeQuietly(SocketChannel c) {
+    try {
+      c.close();
+    } catch (IOException e) {
+      // closing is all we wanted
+    }
   }
 }

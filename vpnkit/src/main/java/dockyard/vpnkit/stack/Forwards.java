@@ -31,12 +31,27 @@ final class Forwards implements AutoCloseable {
     return protocol + ":" + address + ":" + port;
   }
 
+  /** Binds, or closes the channel and fails naming the address ("tcp 127.0.0.1:8080: address already in use"). */
+  private static void bind(java.nio.channels.NetworkChannel c, String protocol, String hostAddress, int hostPort) throws IOException {
+    try {
+      c.bind(new InetSocketAddress(hostAddress, hostPort));
+    } catch (IOException | RuntimeException e) {
+      c.close();
+      String why = String.valueOf(e.getMessage());
+      if (why.toLowerCase(java.util.Locale.ROOT).contains("already in use")) why = "address already in use";
+      String host = hostAddress.contains(":") ? "[" + hostAddress + "]" : hostAddress;
+      java.net.BindException named = new java.net.BindException(protocol + " " + host + ":" + hostPort + ": " + why);
+      named.initCause(e);
+      throw named;
+    }
+  }
+
   VpnKit.Forward expose(String protocol, String hostAddress, int hostPort, int guestPort) throws IOException {
     if (guestPort < 1 || guestPort > 65535) throw new IOException("guest port " + guestPort + " out of range");
     switch (protocol) {
       case "tcp" -> {
         ServerSocketChannel s = ServerSocketChannel.open();
-        s.bind(new InetSocketAddress(hostAddress, hostPort));
+        bind(s, "tcp", hostAddress, hostPort);
         int port = ((InetSocketAddress) s.getLocalAddress()).getPort();
         VpnKit.Forward f = new VpnKit.Forward("tcp", hostAddress, port, stack.options.guest(), guestPort);
         register(key("tcp", hostAddress, port), s, f);
@@ -55,7 +70,7 @@ final class Forwards implements AutoCloseable {
       }
       case "udp" -> {
         DatagramChannel d = DatagramChannel.open();
-        d.bind(new InetSocketAddress(hostAddress, hostPort));
+        bind(d, "udp", hostAddress, hostPort);
         int port = ((InetSocketAddress) d.getLocalAddress()).getPort();
         VpnKit.Forward f = new VpnKit.Forward("udp", hostAddress, port, stack.options.guest(), guestPort);
         register(key("udp", hostAddress, port), d, f);

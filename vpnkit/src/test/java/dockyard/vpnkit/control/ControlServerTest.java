@@ -52,4 +52,73 @@ class ControlServerTest {
       assertEquals("404", ControlServer.request(sock, "GET", "/nothing", null)[0]);
     }
   }
+
+  @Test
+  void aSocketAnotherVpnkitAnswersOnIsRefusedAndKept() throws Exception {
+    Path sock = tmp.resolve("vk.sock");
+    try (VpnKit vk = VpnKit.start(new NullLink(), VpnKit.Options.defaults()); ControlServer first = ControlServer.start(vk, sock)) {
+      java.net.BindException e = assertThrows(java.net.BindException.class, () -> ControlServer.start(vk, sock));
+      assertEquals(sock + ": already in use by " + ControlServer.OWNER, e.getMessage());
+      assertEquals("200", ControlServer.request(sock, "GET", "/forwards", null)[0], "the first one keeps its socket");
+    }
+    assertTrue(!java.nio.file.Files.exists(sock), "the owner removes its socket on close");
+  }
+
+  @Test
+  void aStaleSocketIsReplacedAndNothingElseIs() throws Exception {
+    Path sock = tmp.resolve("stale.sock");
+    // a socket file nobody listens on, as a killed vpnkit leaves it
+    try (var ch = java.nio.channels.ServerSocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+      ch.bind(java.net.UnixDomainSocketAddress.of(sock));
+    }
+    assertTrue(java.nio.file.Files.exists(sock));
+    try (VpnKit vk = VpnKit.start(new NullLink(), VpnKit.Options.defaults()); ControlServer c = ControlServer.start(vk, sock)) {
+      assertEquals("200", ControlServer.request(sock, "GET", "/forwards", null)[0]);
+    }
+    Path file = java.nio.file.Files.writeString(tmp.resolve("data"), "keep me");
+    try (VpnKit vk = VpnKit.start(new NullLink(), VpnKit.Options.defaults())) {
+      java.net.BindException e = assertThrows(java.net.BindException.class, () -> ControlServer.start(vk, file));
+      assertTrue(e.getMessage().contains("is not a socket"), e.getMessage());
+    }
+    assertEquals("keep me", java.nio.file.Files.readString(file));
+  }
+
+  @Test
+  void closingNeverDeletesASocketItDoesNotOwn() throws Exception {
+    Path sock = tmp.resolve("vk.sock");
+    try (VpnKit vk = VpnKit.start(new NullLink(), VpnKit.Options.defaults())) {
+      ControlServer old = ControlServer.start(vk, sock);
+      java.nio.file.Files.delete(sock); // someone removed it, and another vpnkit took the name
+      try (ControlServer current = ControlServer.start(vk, sock)) {
+        old.close();
+        assertTrue(java.nio.file.Files.exists(sock), "the old server left the new one's socket alone");
+        assertEquals("200", ControlServer.request(sock, "GET", "/forwards", null)[0]);
+      }
+    }
+  }
+
+  @Test
+  void aBusyForwardNamesItsAddress() throws Exception {
+    try (java.net.ServerSocket busy = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"));
+         VpnKit vk = VpnKit.start(new NullLink(), VpnKit.Options.defaults())) {
+      java.io.IOException e = assertThrows(java.io.IOException.class, () -> vk.expose("tcp", "127.0.0.1", busy.getLocalPort(), 80));
+      assertEquals("tcp 127.0.0.1:" + busy.getLocalPort() + ": address already in use", e.getMessage());
+    }
+  }
+
+  @Test
+  void aDatagramSocketInUseOrAnyOtherFileIsNotTaken() throws Exception {
+    Path sock = tmp.resolve("frames.sock");
+    var first = dockyard.vpnkit.link.DatagramLink.bind(sock);
+    try {
+      java.net.BindException e = assertThrows(java.net.BindException.class, () -> dockyard.vpnkit.link.DatagramLink.bind(sock));
+      assertTrue(e.getMessage().startsWith(sock + ": already in use by "), e.getMessage());
+    } finally {
+      first.close();
+    }
+    assertTrue(!java.nio.file.Files.exists(sock), "removed by its owner");
+    Path file = java.nio.file.Files.writeString(tmp.resolve("frames.txt"), "keep me");
+    assertThrows(java.net.BindException.class, () -> dockyard.vpnkit.link.DatagramLink.bind(file));
+    assertEquals("keep me", java.nio.file.Files.readString(file));
+  }
 }
