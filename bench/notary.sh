@@ -24,9 +24,12 @@
 #                        [--connections C (8)] [--keep]
 # env:   SERVER_JVM_ARGS: JVM options for our server only (passed as JAVA_TOOL_OPTIONS, so bin/dockyard's
 #        own options win where they clash), e.g. -Dsun.net.httpserver.nodelay=true
+#        BENCH_SMOKE=1: the same steps at tiny sizes (bench/smoke, CI): 40 targets, 2 delegations,
+#        wrk 1 s with 2 connections (arguments given still win)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 NT=10000 ND=50 SECS=10 CONNS=8 KEEP=0
+[ "${BENCH_SMOKE:-0}" = 1 ] && NT=40 ND=2 SECS=1 CONNS=2
 while [ $# -gt 0 ]; do
   case $1 in
     --targets) NT=$2; shift 2 ;;
