@@ -11,9 +11,11 @@
 # usage: bench/runc-run.sh [--runs N (30)] [--warmup N (3)] [--keep]
 # env:   RUNC, CRUN, DOCKYARD_RUNC: the runtimes (runc, crun, bin/dockyard-runc; one that is not
 #        there is left out)
+#        BENCH_SMOKE=1: the same rows with 2 runs each and no warm-up (bench/smoke, CI)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=30 WARMUP=3 KEEP=0
+[ "${BENCH_SMOKE:-0}" = 1 ] && RUNS=2 WARMUP=0
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
