@@ -8,13 +8,13 @@
 #  4. process start to guest exit (hyperfine) for hello.elf32, which qemu also runs (PVH entry):
 #     bin/dockyard hyperkit run (a JVM per run), the C harness, qemu -accel kvm, qemu TCG.
 # usage: bench/hyperkit.sh [--sectors N (20000)] [--runs N (20)]
-# env:   BENCH_SMOKE=1: the same steps at tiny sizes (bench/smoke, CI): 3 VMs in-process, 200 sectors,
+# env:   BENCH_SMOKE=1: the same steps at tiny sizes (bench/smoke, CI): 3 VMs in-process, 5000 sectors,
 #        hyperfine 2 runs without warm-up; on a machine without a writable /dev/kvm it says so and
 #        runs what needs no KVM (building the guests and the C harness, qemu TCG on hello.elf32)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 SECTORS=20000 RUNS=20 WARMUP=2 STARTS=50 KVM=1
-[ "${BENCH_SMOKE:-0}" = 1 ] && SECTORS=200 RUNS=2 WARMUP=0 STARTS=3
+[ "${BENCH_SMOKE:-0}" = 1 ] && SECTORS=5000 RUNS=2 WARMUP=0 STARTS=3
 while [ $# -gt 0 ]; do
   case $1 in
     --sectors) SECTORS=$2; shift 2 ;;
