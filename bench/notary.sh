@@ -50,7 +50,7 @@ if ! command -v wrk >/dev/null; then
 fi
 bin/dockyard notary --help >/dev/null   # builds Dockyard first if sources changed
 OUR_CLIENT=0
-bin/dockyard notary list --help 2>&1 | grep -q 'Usage: dockyard notary list' && OUR_CLIENT=1
+bin/dockyard notary list --help 2>&1 | grep 'Usage: dockyard notary list' >/dev/null && OUR_CLIENT=1   # not grep -q: its early exit could SIGPIPE the writer (pipefail)
 W=$(mktemp -d /tmp/notarybench.XXXXXX); PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ "$KEEP" = 1 ] && echo "kept $W" >&2 || rm -rf "$W"; }
 trap cleanup EXIT

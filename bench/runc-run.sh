@@ -28,7 +28,7 @@ die() { echo "runc-run: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root"
 for c in hyperfine jq unshare; do command -v $c >/dev/null || die "$c is not installed"; done
 BUSYBOX=$(command -v busybox) || die "busybox is not installed (busybox-static)"
-file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' ||
+file -L "$BUSYBOX" 2>/dev/null | grep 'statically linked' >/dev/null || ldd "$BUSYBOX" 2>&1 | grep 'not a dynamic' >/dev/null ||
   die "$BUSYBOX is not static (install busybox-static)"
 RUNC=$(command -v "${RUNC:-runc}" || true)
 CRUN=$(command -v "${CRUN:-crun}" || true)

@@ -98,7 +98,7 @@ for mtu in default 1500; do
     die "pasta failed: $(grep -v syslog "$W/pasta.log" | tail -5)"
   sleep 0.5
   PP=$(cat "$W/pasta.pid")   # pasta forks into the background: its own pid file names the process that stays
-  GW=$(ip netns exec $NS ip route | awk '/default/ {print $3; exit}')
+  GW=$(ip netns exec $NS ip route | awk '/default/ && g == "" {g = $3} END {print g}')   # no early exit: ip would die of SIGPIPE (pipefail)
   measure "pasta (mtu $mtu)" "$GW" "$PP"
   kill $PP 2>/dev/null || true; sleep 0.3
 done
