@@ -65,7 +65,7 @@ fi
 bin/dockyard linuxkit --help >/dev/null   # builds Dockyard first if sources changed
 KSRC=${XDG_CACHE_HOME:-$HOME/.cache}/kernel9p/debian-kernel
 [ -d "$KSRC/boot" ] || ../shared/harness/kernel9p/build-initramfs.sh >&2 || die "no Debian kernel in $KSRC"
-KVER=$(ls "$KSRC/lib/modules" | head -1)
+KVER=$(ls "$KSRC/lib/modules" | sed -n 1p)
 mkdir -p "$W/kernel"
 cp "$KSRC/boot/vmlinuz-$KVER" "$W/kernel/kernel"
 tar -C "$KSRC" --owner=0 --group=0 --mtime=@0 -cf "$W/kernel/kernel.tar" "lib/modules/$KVER/kernel/fs/overlayfs/overlay.ko"
