@@ -51,6 +51,7 @@ fi
 bin/dockyard notary --help >/dev/null   # builds Dockyard first if sources changed
 OUR_CLIENT=0
 bin/dockyard notary list --help 2>&1 | grep 'Usage: dockyard notary list' >/dev/null && OUR_CLIENT=1   # not grep -q: its early exit could SIGPIPE the writer (pipefail)
+[ "$OUR_CLIENT" = 1 ] || [ "${BENCH_SMOKE:-0}" != 1 ] || die "bin/dockyard notary list --help does not show its usage: a smoke run must run our client"
 W=$(mktemp -d /tmp/notarybench.XXXXXX); PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ "$KEEP" = 1 ] && echo "kept $W" >&2 || rm -rf "$W"; }
 trap cleanup EXIT
