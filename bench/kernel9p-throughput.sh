@@ -72,6 +72,7 @@ if [ "$CAPTURE" = 1 ]; then   # headers only (-s 96): bench/p9-server-latency.py
   tcpdump -i lo -n -tt -s 96 -l "tcp port $DK_PORT" > "$WORK/capture.txt" 2> "$WORK/tcpdump.log" & TCPDUMP=$!
   PIDS+=("$TCPDUMP")
   for _ in $(seq 50); do grep -q 'listening on' "$WORK/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
+  kill -0 "$TCPDUMP" 2>/dev/null || { echo "bench: tcpdump failed (CAPTURE=1 needs root): $(cat "$WORK/tcpdump.log")" >&2; exit 1; }
 fi
 vm datakit "$DK_PORT" 9p2000.u datakit "" "${PIDS[0]}"
 if [ -n "$TCPDUMP" ]; then kill -INT "$TCPDUMP"; wait "$TCPDUMP" 2>/dev/null || true; fi
