@@ -15,7 +15,6 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=30 WARMUP=3 KEEP=0
-ID=$$   # in the container ids, so their cgroups (named after the id) are this run's alone
 [ "${BENCH_SMOKE:-0}" = 1 ] && RUNS=2 WARMUP=0
 while [ $# -gt 0 ]; do
   case $1 in
@@ -78,24 +77,23 @@ mkdir -p "$T/root-runc" "$T/root-crun" "$T/root-dockyard"
 WRAP="unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec \"\$@\"' sh"
 NAMES=() CMDS=() PREPS=()
 add() { NAMES+=("$1"); CMDS+=("$2"); PREPS+=("sh -c '$3 >/dev/null 2>&1; true'"); }
-add runc "$RUNC --root $T/root-runc run -b $B bench-runc-$ID" "$RUNC --root $T/root-runc delete -f bench-runc-$ID"
+add runc "$RUNC --root $T/root-runc run -b $B bench-runc" "$RUNC --root $T/root-runc delete -f bench-runc"
 if [ -n "$CRUN" ]; then
   if [ $HYBRID = 1 ]; then
-    add "crun+wrapper" "$WRAP $CRUN --root $T/root-crun run -b $B bench-crun-$ID" \
-      "unshare -m sh -c \"umount /sys/fs/cgroup/unified; $CRUN --root $T/root-crun delete -f bench-crun-$ID\""
+    add "crun+wrapper" "$WRAP $CRUN --root $T/root-crun run -b $B bench-crun" \
+      "unshare -m sh -c \"umount /sys/fs/cgroup/unified; $CRUN --root $T/root-crun delete -f bench-crun\""
     add "wrapper alone" "$WRAP true" true
   else
-    add crun "$CRUN --root $T/root-crun run -b $B bench-crun-$ID" "$CRUN --root $T/root-crun delete -f bench-crun-$ID"
+    add crun "$CRUN --root $T/root-crun run -b $B bench-crun" "$CRUN --root $T/root-crun delete -f bench-crun"
   fi
 fi
 if [ -x "$DOCKYARD" ]; then
   # a first run outside the timing (bin/dockyard builds the project when its sources changed)
-  if DOCKYARD_RUNC_DAEMON=/nonexistent timeout 300 "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-dockyard-$ID </dev/null >"$T/dockyard-check.log" 2>&1; then
-    add dockyard-runc "env DOCKYARD_RUNC_DAEMON=/nonexistent $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard-$ID" \
-      "env DOCKYARD_RUNC_DAEMON=/nonexistent $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard-$ID"
+  if DOCKYARD_RUNC_DAEMON=/nonexistent timeout 300 "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-dockyard </dev/null >"$T/dockyard-check.log" 2>&1; then
+    add dockyard-runc "env DOCKYARD_RUNC_DAEMON=/nonexistent $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" \
+      "env DOCKYARD_RUNC_DAEMON=/nonexistent $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard"
   else
-    rc=$?
-    echo "runc-run: $DOCKYARD does not run the bundle (exit $rc), left out:" >&2
+    echo "runc-run: $DOCKYARD does not run the bundle (exit $?), left out:" >&2
     tail -5 "$T/dockyard-check.log" >&2
     [ "${BENCH_SMOKE:-0}" = 1 ] && die "a smoke run must run our side"
   fi
@@ -109,12 +107,12 @@ if [ -x "$DOCKYARD" ] && [ ${#NAMES[@]} -gt 0 ] && [ "${NAMES[-1]}" = dockyard-r
   "$(dirname "$DOCKYARD")/dockyard" runc daemon --socket "$DSOCK" >"$T/daemon.log" 2>&1 &
   DAEMON_PID=$!
   for _ in $(seq 100); do [ -S "$DSOCK" ] && break; sleep 0.1; done
-  add "dockyard-runc (daemon)" "env DOCKYARD_RUNC_DAEMON=$DSOCK $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard-$ID" \
-    "env DOCKYARD_RUNC_DAEMON=$DSOCK $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard-$ID"
+  add "dockyard-runc (daemon)" "env DOCKYARD_RUNC_DAEMON=$DSOCK $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" \
+    "env DOCKYARD_RUNC_DAEMON=$DSOCK $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard"
   # the C helper alone on the plan the runtime made for this bundle (cgroup directories made here,
   # no notify socket): what the Java side costs on top of it is the difference
   rm -f "$T/plan"
-  DOCKYARD_RUNC_KEEP_PLAN=$T/plan DOCKYARD_RUNC_DAEMON=/nonexistent "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-plan-$ID </dev/null >/dev/null 2>&1 || true
+  DOCKYARD_RUNC_KEEP_PLAN=$T/plan DOCKYARD_RUNC_DAEMON=/nonexistent "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-plan </dev/null >/dev/null 2>&1 || true
   HELPER=$(dirname "$DOCKYARD")/../runc/target/classes/dockyard/runc/native/dockyard-nsexec
   if [ -s "$T/plan" ] && [ -x "$HELPER" ]; then
     grep -v '^notify ' "$T/plan" >"$T/plan.bench"
@@ -133,10 +131,10 @@ cmdargs=(); for i in "${!NAMES[@]}"; do cmdargs+=(-n "${NAMES[$i]}" --prepare "$
 if [ $HYBRID = 1 ] && [ -n "$CRUN" ]; then
   echo "runc-run: inside one private mount namespace without /sys/fs/cgroup/unified" >&2
   unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh "${HF[@]}" --export-json "$T/ns.json" \
-    -n "crun (in ns)" --prepare "sh -c '$CRUN --root $T/root-crun delete -f bench-crun-$ID >/dev/null 2>&1; true'" \
-    "$CRUN --root $T/root-crun run -b $B bench-crun-$ID" \
-    -n "runc (in ns)" --prepare "sh -c '$RUNC --root $T/root-runc delete -f bench-runc-$ID >/dev/null 2>&1; true'" \
-    "$RUNC --root $T/root-runc run -b $B bench-runc-$ID" >&2
+    -n "crun (in ns)" --prepare "sh -c '$CRUN --root $T/root-crun delete -f bench-crun >/dev/null 2>&1; true'" \
+    "$CRUN --root $T/root-crun run -b $B bench-crun" \
+    -n "runc (in ns)" --prepare "sh -c '$RUNC --root $T/root-runc delete -f bench-runc >/dev/null 2>&1; true'" \
+    "$RUNC --root $T/root-runc run -b $B bench-runc" >&2
 fi
 
 # --- report ----------------------------------------------------------------------------------------
