@@ -8,17 +8,24 @@
 # msize=65536 (a second mount), ROUNDS rounds each, best round kept. TCG emulation makes the guest
 # the bottleneck, so the absolute MiB/s are low and say little; the ratio dockyard/diod is the result.
 # usage: bench/kernel9p-throughput.sh [SIZE_MB]       (default 24)
-# env:   BIG_MSIZE (default 1048576), ROUNDS (default 2), KERNEL9P_HARNESS, BENCH_BUILD=0, KEEP=1 (keep logs)
+# env:   BIG_MSIZE (default 1048576), ROUNDS (default 2), KERNEL9P_HARNESS, BENCH_BUILD=0, KEEP=1 (keep logs),
+#        CAPTURE=1: tcpdump the loopback during the dockyard VM and print bench/p9-server-latency.py's
+#        split of each bulk request's time into the server's share and the guest's
+#        BENCH_SMOKE=1: the same two VM runs at 1 MiB, one round, with CAPTURE=1 (bench/smoke, CI)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROOT=$PWD
-SIZE_MB=${1:-24}
+SMOKE=${BENCH_SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then SIZE_MB=${1:-1} ROUNDS=${ROUNDS:-1} CAPTURE=${CAPTURE:-1}; fi
+SIZE_MB=${1:-${SIZE_MB:-24}}
 BIG_MSIZE=${BIG_MSIZE:-1048576}
 ROUNDS=${ROUNDS:-2}
+CAPTURE=${CAPTURE:-0}
 HARNESS=${KERNEL9P_HARNESS:-$ROOT/../shared/harness/kernel9p/run-9p-guest.sh}
 [ -r "$HARNESS" ] || { echo "bench: no harness at $HARNESS" >&2; exit 1; }
 command -v qemu-system-x86_64 >/dev/null || { echo "bench: qemu-system-x86_64 is not installed" >&2; exit 1; }
 command -v diod >/dev/null || { echo "bench: diod is not installed (apt-get install diod)" >&2; exit 1; }
+[ "$CAPTURE" = 0 ] || command -v tcpdump >/dev/null || { echo "bench: CAPTURE=1 needs tcpdump" >&2; exit 1; }
 . bench/lib.sh
 
 WORK=$(mktemp -d /tmp/bench9p.XXXXXX)
@@ -60,7 +67,15 @@ vm() { # NAME PORT VERSION MODE EXTRA_OPTS SERVER_PID
   echo "bench: $1 VM: $(grep -o 'wall=[0-9.]*s' "$WORK/$1.out")" >&2
 }
 echo "bench: VM 1/2, dockyard datakit (9p2000.u), ${SIZE_MB} MiB x ${ROUNDS} rounds x 2 mounts" >&2
+TCPDUMP=
+if [ "$CAPTURE" = 1 ]; then   # headers only (-s 96): bench/p9-server-latency.py reads times and lengths
+  tcpdump -i lo -n -tt -s 96 -l "tcp port $DK_PORT" > "$WORK/capture.txt" 2> "$WORK/tcpdump.log" & TCPDUMP=$!
+  PIDS+=("$TCPDUMP")
+  for _ in $(seq 50); do grep -q 'listening on' "$WORK/tcpdump.log" 2>/dev/null && break; sleep 0.1; done
+  kill -0 "$TCPDUMP" 2>/dev/null || { echo "bench: tcpdump failed (CAPTURE=1 needs root): $(cat "$WORK/tcpdump.log")" >&2; exit 1; }
+fi
 vm datakit "$DK_PORT" 9p2000.u datakit "" "${PIDS[0]}"
+if [ -n "$TCPDUMP" ]; then kill -INT "$TCPDUMP"; wait "$TCPDUMP" 2>/dev/null || true; fi
 echo "bench: VM 2/2, diod (9p2000.L)" >&2
 vm diod "$DIOD_PORT" 9p2000.L plain ",uname=root,access=any,aname=$WORK/export" "${PIDS[1]}"
 
@@ -107,3 +122,10 @@ MOVED=$((2 * (2 * ROUNDS + 1) * SIZE_MB))   # both mounts: each round writes and
 echo "server CPU during its whole VM run (boot, mounts, all rounds; the JVM's JIT included):"
 echo "  diod $(cat "$WORK/diod.cpu") s, dockyard $(cat "$WORK/datakit.cpu") s (ratio $(ratio "$(cat "$WORK/datakit.cpu")" "$(cat "$WORK/diod.cpu")")); each moved $MOVED MiB"
 echo "check: git has refs/heads/bench:big of $GITSIZE bytes after $NCOMMITS commits"
+if [ "$CAPTURE" = 1 ]; then
+  echo "server's and guest's share of each bulk (>= 60000 byte) 9P request of the dockyard VM run (bench/p9-server-latency.py):"
+  python3 bench/p9-server-latency.py "$WORK/capture.txt" "$DK_PORT" > "$WORK/latency.txt" ||
+    { echo "bench: p9-server-latency.py failed" >&2; exit 1; }
+  [ -s "$WORK/latency.txt" ] || { echo "bench: p9-server-latency.py found no bulk request in $(wc -l < "$WORK/capture.txt") captured lines" >&2; KEEP=1; exit 1; }
+  sed 's/^/  /' "$WORK/latency.txt"
+fi

@@ -10,9 +10,14 @@
 # env:   LINUXKIT: an upstream linuxkit binary (default: built once into
 #        ${XDG_CACHE_HOME:-~/.cache}/dockyard/bench/linuxkit-v1.2.0; needs golang-go, the mirror of
 #        linuxkit/linuxkit at /work/.mirror and two Debian -dev packages for the files the mirror lacks)
+#        BENCH_SMOKE=1: the same steps, one run each (bench/smoke, CI); upstream linuxkit joins only
+#        when its binary is already built (building it takes Go, the mirror and a minute), else a
+#        SMOKE-SKIP line says so and only Dockyard's rows are printed
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-RUNS=10 KEEP=0
+SMOKE=${BENCH_SMOKE:-0}
+RUNS=10 KEEP=0 WARMUP=1
+[ "$SMOKE" = 1 ] && RUNS=1 WARMUP=0
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
@@ -30,7 +35,11 @@ trap cleanup EXIT
 
 # --- upstream linuxkit v1.2.0 -------------------------------------------------------------------
 LK=${LINUXKIT:-${XDG_CACHE_HOME:-$HOME/.cache}/dockyard/bench/linuxkit-v1.2.0}
-if [ ! -x "$LK" ]; then
+UPSTREAM=1
+if [ ! -x "$LK" ] && [ "$SMOKE" = 1 ]; then
+  UPSTREAM=0
+  echo "SMOKE-SKIP linuxkit-build.sh: the upstream linuxkit anchor (no binary at $LK; building it needs Go, the linuxkit mirror and about a minute: run bench/linuxkit-build.sh once)"
+elif [ ! -x "$LK" ]; then
   MIRROR=/work/.mirror/linuxkit+linuxkit/repo
   [ -d "$MIRROR" ] || die "no linuxkit binary at $LK and no mirror at $MIRROR to build one"
   command -v go >/dev/null || die "golang-go is not installed"
@@ -56,7 +65,7 @@ fi
 bin/dockyard linuxkit --help >/dev/null   # builds Dockyard first if sources changed
 KSRC=${XDG_CACHE_HOME:-$HOME/.cache}/kernel9p/debian-kernel
 [ -d "$KSRC/boot" ] || ../shared/harness/kernel9p/build-initramfs.sh >&2 || die "no Debian kernel in $KSRC"
-KVER=$(ls "$KSRC/lib/modules" | head -1)
+KVER=$(ls "$KSRC/lib/modules" | sed -n 1p)
 mkdir -p "$W/kernel"
 cp "$KSRC/boot/vmlinuz-$KVER" "$W/kernel/kernel"
 tar -C "$KSRC" --owner=0 --group=0 --mtime=@0 -cf "$W/kernel/kernel.tar" "lib/modules/$KVER/kernel/fs/overlayfs/overlay.ko"
@@ -101,25 +110,34 @@ YML
 
 DY="$ROOT/bin/dockyard linuxkit build -q --insecure-registry 127.0.0.1:$PORT --cache $W/dy-cache -o $W/dy-out $W/bench.yml"
 GO="$LK build --cache $W/lk-cache --format kernel+initrd --dir $W/lk-out $W/bench.yml"
-hyperfine -N --runs "$RUNS" --export-json "$W/cold.json" \
-  --prepare "rm -rf $W/dy-cache $W/dy-out" -n "dockyard cold" "$DY" \
-  --prepare "bash -c 'rm -rf $W/lk-cache $W/lk-out; mkdir -p $W/lk-out'" -n "linuxkit cold" "$GO" > "$W/cold.txt" 2>&1 || { cat "$W/cold.txt"; die "cold runs failed"; }
-hyperfine -N --runs "$RUNS" --warmup 1 --export-json "$W/cached.json" \
-  --prepare "rm -rf $W/dy-out" -n "dockyard cached" "$DY" \
-  --prepare "bash -c 'rm -rf $W/lk-out; mkdir -p $W/lk-out'" -n "linuxkit cached" "$GO" > "$W/cached.txt" 2>&1 || { cat "$W/cached.txt"; die "cached runs failed"; }
+COLD=(--prepare "rm -rf $W/dy-cache $W/dy-out" -n "dockyard cold" "$DY")
+CACHED=(--prepare "rm -rf $W/dy-out" -n "dockyard cached" "$DY")
+if [ $UPSTREAM = 1 ]; then
+  COLD+=(--prepare "bash -c 'rm -rf $W/lk-cache $W/lk-out; mkdir -p $W/lk-out'" -n "linuxkit cold" "$GO")
+  CACHED+=(--prepare "bash -c 'rm -rf $W/lk-out; mkdir -p $W/lk-out'" -n "linuxkit cached" "$GO")
+fi
+hyperfine -N --runs "$RUNS" --export-json "$W/cold.json" "${COLD[@]}" > "$W/cold.txt" 2>&1 || { cat "$W/cold.txt"; die "cold runs failed"; }
+# the cached case needs a filled cache even without a warm-up run (smoke): one untimed build first
+[ "$WARMUP" = 0 ] && { $DY > "$W/fill.txt" 2>&1 || { cat "$W/fill.txt"; die "filling the cache failed"; }; }
+hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$W/cached.json" "${CACHED[@]}" > "$W/cached.txt" 2>&1 || { cat "$W/cached.txt"; die "cached runs failed"; }
 
 echo
 printf '%-18s %10s %8s\n' case mean_ms sd_ms
 for f in cold cached; do
-  jq -r '.results[] | [.command, (.mean*1000), (.stddev*1000)] | @tsv' "$W/$f.json" |
+  jq -r '.results[] | [.command, (.mean*1000), ((.stddev // 0)*1000)] | @tsv' "$W/$f.json" |
     while IFS=$'\t' read -r n m s; do printf '%-18s %10.0f %8.0f\n' "$n" "$m" "$s"; done
 done
+dsz=$(stat -c %s "$W/dy-out/bench-initrd.img")
+zcat "$W/dy-out/bench-initrd.img" | cpio -it --quiet | sort > "$W/dy.names"
+if [ $UPSTREAM = 0 ]; then
+  echo "initrd: dockyard $dsz bytes, $(wc -l < "$W/dy.names") entries (no upstream linuxkit to compare with)"
+  exit 0
+fi
 for f in cold cached; do
   jq -r --arg f "$f" '(.results[0].mean / .results[1].mean) as $r | "ratio dockyard/linuxkit \($f): \($r*100|floor/100)"' "$W/$f.json"
 done
-dsz=$(stat -c %s "$W/dy-out/bench-initrd.img"); lsz=$(stat -c %s "$W/lk-out/bench-initrd.img")
+lsz=$(stat -c %s "$W/lk-out/bench-initrd.img")
 echo "initrd bytes: dockyard $dsz, linuxkit $lsz (ratio $(echo "scale=2; $dsz/$lsz" | bc))"
-zcat "$W/dy-out/bench-initrd.img" | cpio -it --quiet | sort > "$W/dy.names"
 zcat "$W/lk-out/bench-initrd.img" | cpio -it --quiet | sed 's|^\./||' | sort -u > "$W/lk.names"
 echo "initrd entries: dockyard $(wc -l < "$W/dy.names"), linuxkit $(wc -l < "$W/lk.names")"
 echo "only in dockyard's: $(comm -23 "$W/dy.names" "$W/lk.names" | tr '\n' ' ')"

@@ -24,9 +24,12 @@
 #                        [--connections C (8)] [--keep]
 # env:   SERVER_JVM_ARGS: JVM options for our server only (passed as JAVA_TOOL_OPTIONS, so bin/dockyard's
 #        own options win where they clash), e.g. -Dsun.net.httpserver.nodelay=true
+#        BENCH_SMOKE=1: the same steps at tiny sizes (bench/smoke, CI): 40 targets, 2 delegations,
+#        wrk 1 s with 2 connections (arguments given still win)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 NT=10000 ND=50 SECS=10 CONNS=8 KEEP=0
+[ "${BENCH_SMOKE:-0}" = 1 ] && NT=40 ND=2 SECS=1 CONNS=2
 while [ $# -gt 0 ]; do
   case $1 in
     --targets) NT=$2; shift 2 ;;
@@ -47,7 +50,8 @@ if ! command -v wrk >/dev/null; then
 fi
 bin/dockyard notary --help >/dev/null   # builds Dockyard first if sources changed
 OUR_CLIENT=0
-bin/dockyard notary list --help 2>&1 | grep -q 'Usage: dockyard notary list' && OUR_CLIENT=1
+bin/dockyard notary list --help 2>&1 | grep 'Usage: dockyard notary list' >/dev/null && OUR_CLIENT=1   # not grep -q: its early exit could SIGPIPE the writer (pipefail)
+[ "$OUR_CLIENT" = 1 ] || [ "${BENCH_SMOKE:-0}" != 1 ] || die "bin/dockyard notary list --help does not show its usage: a smoke run must run our client"
 W=$(mktemp -d /tmp/notarybench.XXXXXX); PIDS=()
 cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; [ "$KEEP" = 1 ] && echo "kept $W" >&2 || rm -rf "$W"; }
 trap cleanup EXIT

@@ -11,9 +11,11 @@
 # usage: bench/runc-run.sh [--runs N (30)] [--warmup N (3)] [--keep]
 # env:   RUNC, CRUN, DOCKYARD_RUNC: the runtimes (runc, crun, bin/dockyard-runc; one that is not
 #        there is left out)
+#        BENCH_SMOKE=1: the same rows with 2 runs each and no warm-up (bench/smoke, CI)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=30 WARMUP=3 KEEP=0
+[ "${BENCH_SMOKE:-0}" = 1 ] && RUNS=2 WARMUP=0
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
@@ -26,7 +28,7 @@ die() { echo "runc-run: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root"
 for c in hyperfine jq unshare; do command -v $c >/dev/null || die "$c is not installed"; done
 BUSYBOX=$(command -v busybox) || die "busybox is not installed (busybox-static)"
-file -L "$BUSYBOX" 2>/dev/null | grep -q 'statically linked' || ldd "$BUSYBOX" 2>&1 | grep -q 'not a dynamic' ||
+file -L "$BUSYBOX" 2>/dev/null | grep 'statically linked' >/dev/null || ldd "$BUSYBOX" 2>&1 | grep 'not a dynamic' >/dev/null ||
   die "$BUSYBOX is not static (install busybox-static)"
 RUNC=$(command -v "${RUNC:-runc}" || true)
 CRUN=$(command -v "${CRUN:-crun}" || true)
@@ -93,9 +95,11 @@ if [ -x "$DOCKYARD" ]; then
   else
     echo "runc-run: $DOCKYARD does not run the bundle (exit $?), left out:" >&2
     tail -5 "$T/dockyard-check.log" >&2
+    [ "${BENCH_SMOKE:-0}" = 1 ] && die "a smoke run must run our side"
   fi
 else
   echo "runc-run: $DOCKYARD is not there, left out" >&2
+  [ "${BENCH_SMOKE:-0}" = 1 ] && die "a smoke run must run our side"
 fi
 if [ -x "$DOCKYARD" ] && [ ${#NAMES[@]} -gt 0 ] && [ "${NAMES[-1]}" = dockyard-runc ]; then
   # the resident daemon: bin/dockyard-runc hands each verb to it through the helper's client mode

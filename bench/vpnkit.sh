@@ -6,12 +6,22 @@
 #   slirp4netns (--configure; host loopback at 10.0.2.2), pasta (passt; host loopback at its
 #   gateway address; its default 65520 MTU and again at 1500, our MTU), and a plain veth pair (kernel
 #   routing, the ceiling). CPU seconds of the user-space process per Gbit moved are printed too.
+# Ends with the ratios of dockyard vpnkit (MTU 1500) to slirp4netns and to pasta at MTU 1500, per column.
 # usage: bench/vpnkit.sh [--seconds S (5)]
+# env:   BENCH_SMOKE=1: every backend with two iperf3 runs of 1 s (1 stream guest->host, 4 streams
+#        host->guest) and 200 ab requests (bench/smoke, CI)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-SECS=5
+SECS=5 REQUESTS=2000
+MODES=("1" "1 -R" "4" "4 -R")
+HEADS=("iperf3 guest->host 1 stream" "host->guest 1" "guest->host 4" "host->guest 4")
+if [ "${BENCH_SMOKE:-0}" = 1 ]; then
+  SECS=1 REQUESTS=200 MODES=("1" "4 -R") HEADS=("iperf3 guest->host 1 stream" "host->guest 4")
+fi
 [ "${1:-}" = --seconds ] && SECS=$2
 die() { echo "vpnkit-bench: $*" >&2; exit 1; }
+# set -e would end the run without a word where a step fails; say which one
+trap 'echo "vpnkit-bench: failed at line $LINENO: $BASH_COMMAND" >&2' ERR
 [ "$(id -u)" = 0 ] || die "must run as root (namespaces, taps)"
 for c in iperf3 ab jq slirp4netns pasta busybox ip; do command -v $c >/dev/null || die "$c is not installed"; done
 bin/dockyard vpnkit --help >/dev/null
@@ -26,8 +36,8 @@ cpu() { awk '{print $14+$15}' /proc/$1/stat; }   # utime+stime in clock ticks
 TCK=$(getconf CLK_TCK)
 
 measure() { # NAME TARGET_IP PROC_PID
-  local name=$1 ip=$2 pid=${3:-} row=""
-  for mode in "1" "1 -R" "4" "4 -R"; do
+  local name=$1 ip=$2 pid=${3:-} row="" nums=""
+  for mode in "${MODES[@]}"; do
     set -- $mode
     iperf3 -s -1 -B "${SERVER_BIND:-127.0.0.1}" -p 15201 >/dev/null 2>&1 & local sp=$!; sleep 0.3
     local c0=0; [ -n "$pid" ] && c0=$(cpu $pid)
@@ -37,17 +47,17 @@ measure() { # NAME TARGET_IP PROC_PID
     local bps; bps=$(echo "$j" | jq -r '.end.sum_received.bits_per_second // 0')
     local gbit; gbit=$(echo "$j" | jq -r '(.end.sum_received.bytes // 0) * 8 / 1e9')
     local cpg="-"; [ -n "$pid" ] && cpg=$(echo "scale=2; ($c1-$c0)/$TCK / ($gbit+0.000001)" | bc)
-    row="$row$(printf '%.0f Mb/s (%s cpu-s/Gbit);' "$(echo "$bps/1000000" | bc -l)" "$cpg")"
+    row="$row$(printf '%-26s | ' "$(printf '%.0f Mb/s (%s cpu-s/Gbit)' "$(echo "$bps/1000000" | bc -l)" "$cpg")")"
+    nums="$nums $(printf '%.0f' "$(echo "$bps/1000000" | bc -l)")"
   done
-  local rps; rps=$(ip netns exec $NS ab -q -n 2000 -c 8 "http://$ip:${HTTP_PORT_NS:-$HTTP_PORT}/small" 2>/dev/null | awk '/Requests per second/ {print $4}')
-  IFS=';' read -r a b c d _ <<< "$row"
-  printf '%-18s | %-26s | %-26s | %-26s | %-26s | %s\n' "$name" "$a" "$b" "$c" "$d" "${rps:-0}"
-  echo "$name|$row|$rps" >> "$W/results"
+  local rps; rps=$(ip netns exec $NS ab -q -n "$REQUESTS" -c 8 "http://$ip:${HTTP_PORT_NS:-$HTTP_PORT}/small" 2>/dev/null | awk '/Requests per second/ {print $4}')
+  printf '%-20s | %s%s\n' "$name" "$row" "${rps:-0}"
+  echo "$name|$nums ${rps:-0}" >> "$W/results"
 }
 
 fresh_ns() { ip netns del $NS 2>/dev/null || true; ip netns add $NS; ip netns exec $NS ip link set lo up; }
 
-echo "backend | iperf3 guest->host 1 stream | host->guest 1 | guest->host 4 | host->guest 4 | new connections/s"
+printf '%-20s | ' backend; for h in "${HEADS[@]}"; do printf '%-26s | ' "$h"; done; echo "new connections/s"
 # --- veth (kernel) ----------------------------------------------------------------------------
 fresh_ns
 ip link add vkbh type veth peer name vkbg netns $NS
@@ -83,12 +93,20 @@ kill $SL; wait $SL 2>/dev/null || true
 for mtu in default 1500; do
   fresh_ns
   extra=(); [ $mtu = 1500 ] && extra=(--mtu 1500)
-  pasta --runas 0 --config-net "${extra[@]}" --netns /run/netns/$NS >/dev/null 2>&1 || die "pasta failed"
+  rm -f "$W/pasta.pid"
+  pasta --runas 0 --config-net "${extra[@]}" --pid "$W/pasta.pid" --netns /run/netns/$NS >"$W/pasta.log" 2>&1 ||
+    die "pasta failed: $(grep -v syslog "$W/pasta.log" | tail -5)"
   sleep 0.5
-  PP=$(pgrep -n -f "pasta.*$NS" || pgrep -n -f pasta || true)
-  GW=$(ip netns exec $NS ip route | awk '/default/ {print $3; exit}')
+  PP=$(cat "$W/pasta.pid")   # pasta forks into the background: its own pid file names the process that stays
+  GW=$(ip netns exec $NS ip route | awk '/default/ && g == "" {g = $3} END {print g}')   # no early exit: ip would die of SIGPIPE (pipefail)
   measure "pasta (mtu $mtu)" "$GW" "$PP"
   kill $PP 2>/dev/null || true; sleep 0.3
 done
 echo
-awk -F'|' '{print}' "$W/results" >/dev/null
+# ratios of dockyard vpnkit (MTU 1500) to each user-space anchor, per column (Mb/s, then connections/s)
+printf '%-38s' "ratio"; for h in "${HEADS[@]}"; do printf ' | %-26s' "$h"; done; echo " | new connections/s"
+for anchor in "slirp4netns" "pasta (mtu 1500)" "pasta (mtu default)"; do
+  awk -F'|' -v a="$anchor" '$1 == "dockyard vpnkit" { split($2, d, " ") } $1 == a { split($2, x, " ") }
+    END { printf "%-38s", "dockyard vpnkit / " a; n = length(d)
+          for (i = 1; i <= n; i++) printf " | %-26s", (x[i] > 0 ? sprintf("%.2f", d[i] / x[i]) : "-"); print "" }' "$W/results"
+done
