@@ -47,19 +47,25 @@ public final class UnixSocketFile implements AutoCloseable {
     }
   }
 
+  /** False when nothing is at {@code path}; true for a socket; fails for anything else, which is never replaced. */
+  private static boolean existingSocket(Path path) throws IOException {
+    BasicFileAttributes attrs;
+    try {
+      attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+    } catch (NoSuchFileException free) {
+      return false;
+    }
+    // a socket is neither a regular file, a directory nor a link
+    if (!attrs.isOther()) throw new BindException(path + ": exists and is not a socket; not replacing it");
+    return true;
+  }
+
   /**
    * Fails when a live server answers on {@code path} or when {@code path} is not a socket;
    * removes a stale socket file. Nothing is bound.
    */
   public static void checkFree(Path path, String owner) throws IOException {
-    BasicFileAttributes attrs;
-    try {
-      attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException free) {
-      return;
-    }
-    // a socket is neither a regular file, a directory nor a link
-    if (!attrs.isOther()) throw new BindException(path + ": exists and is not a socket; not replacing it");
+    if (!existingSocket(path)) return;
     try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       probe.connect(UnixDomainSocketAddress.of(path));
     } catch (IOException refused) {
@@ -75,13 +81,7 @@ public final class UnixSocketFile implements AutoCloseable {
    * (it is listed in /proc/net/unix) is in use; otherwise it is stale and removed.
    */
   public static void checkFreeDatagram(Path path, String owner) throws IOException {
-    BasicFileAttributes attrs;
-    try {
-      attrs = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-    } catch (NoSuchFileException free) {
-      return;
-    }
-    if (!attrs.isOther()) throw new BindException(path + ": exists and is not a socket; not replacing it");
+    if (!existingSocket(path)) return;
     java.util.Set<String> names = new java.util.HashSet<>(java.util.List.of(path.toString(), path.toAbsolutePath().normalize().toString()));
     try (var lines = Files.lines(Path.of("/proc/net/unix"))) {
       // columns: Num RefCount Protocol Flags Type St Inode Path; a bound socket shows its path last
