@@ -2507,27 +2507,6 @@ static int read_exact(int fd, char *buf, size_t len, struct err *e)
 	return 0;
 }
 
-static int send_request(int fd, int argc, char **argv, struct err *e)
-{
-	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof cwd))
-		return fail(e, errno, "getcwd");
-	/* our pid first: the daemon reaches our /dev/fd/N (`-p <(...)`) through /proc/PID/fd/N */
-	char pid[24], head[48];
-	int pidlen = snprintf(pid, sizeof pid, "%d", (int)getpid());
-	int n = snprintf(head, sizeof head, "request %d:%s %zu:", pidlen, pid, strlen(cwd));
-	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, cwd, strlen(cwd)) < 0)
-		return fail(e, errno, "write to the runc daemon");
-	for (int i = 0; i < argc; i++) {
-		n = snprintf(head, sizeof head, " %zu:", strlen(argv[i]));
-		if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, argv[i], strlen(argv[i])) < 0)
-			return fail(e, errno, "write to the runc daemon");
-	}
-	if (write_all(fd, "\n", 1) < 0)
-		return fail(e, errno, "write to the runc daemon");
-	return 0;
-}
-
 /* Carries out a plan the daemon sent, reporting on the connection, and ends with "done N". The
  * plan runs in a forked helper process, exactly as a local helper would: the helper joins the
  * container's cgroups, and this client must stay outside them (the runtime kills and removes
@@ -2564,7 +2543,7 @@ static int client_run_plan(int conn, char *buf, size_t len, struct err *e)
 	return code;
 }
 
-/* No daemon: hand over to the JVM front end, which does the same work itself. */
+/* No daemon that will serve us: hand over to the JVM front end, which does the same work itself. */
 static _Noreturn void client_fallback(int argc, char **argv, const struct err *why)
 {
 	const char *fallback = getenv("DOCKYARD_RUNC_FALLBACK");
@@ -2584,45 +2563,350 @@ static _Noreturn void client_fallback(int argc, char **argv, const struct err *w
 	_exit(1);
 }
 
-static int client_main(const char *socket_path, int argc, char **argv)
+/* ---- Starting the daemon on first use ------------------------------------------------------
+ *
+ * With no daemon listening, the first client starts one (DOCKYARD_RUNC_FALLBACK runc daemon
+ * --socket S --idle-timeout T) and waits for its socket; the daemon exits on its own once idle, so
+ * an orchestrator that runs bin/dockyard-runc gets the resident runtime without any set-up.
+ *   - One starter at a time: flock on S.lock. A client that cannot take the lock polls the socket
+ *     instead (another client is starting the daemon); one that takes it connects once more first.
+ *   - The daemon acts as root on our behalf, so it is started only in a directory that is ours and
+ *     private (owner = euid, no group/other bits; made 0700 when missing), and any daemon we talk
+ *     to must run as our uid (SO_PEERCRED), wherever its socket is.
+ *   - It is detached (own session, stdio on /dev/null and S.log, no inherited fds, cwd /, a fixed
+ *     environment): an orchestrator that waits for the runtime's stdout to close, or that kills
+ *     the runtime's process group, must not see or touch it.
+ *   - Bounded: DOCKYARD_RUNC_START_TIMEOUT seconds (default 30; a first use may build the project),
+ *     after which, or when the daemon process dies first, the verb runs on the JVM path.
+ * The handshake (hello BUILD NAMESPACES) makes a daemon of another build, or one living in other
+ * namespaces than ours, refuse us: the first shuts itself down and we start a fresh one (once),
+ * the second we leave alone and take the JVM path. */
+
+#include <sys/file.h>
+#include <time.h>
+
+#ifndef DOCKYARD_BUILD_ID
+#define DOCKYARD_BUILD_ID "unbuilt"
+#endif
+
+enum { START_TIMEOUT_DEFAULT_S = 30, START_POLL_US = 3000 };
+/* client_session results besides an exit status */
+enum { SESSION_ERROR = -1, SESSION_REFUSED_BUILD = -2, SESSION_REFUSED = -3 };
+
+static long long monotonic_ms(void)
 {
-	struct err e;
-	int conn = connect_unix(socket_path, "runc daemon", &e);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A non-negative integer from the environment, or DFLT when unset or malformed. */
+static long env_seconds(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return dflt;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	return errno == 0 && *end == '\0' && n >= 0 && n <= 86400 ? n : dflt;
+}
+
+/* The namespaces the daemon's Java side acts in (paths, cgroups, hooks, /proc/PID): "cgroup:[N]
+ * ipc:[N] ..." in a fixed order; the daemon builds the same string for itself. */
+static void namespace_ids(char *out, size_t cap)
+{
+	static const char *const kinds[] = { "cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts" };
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
+		char path[32], link[64];
+		snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[i]);
+		ssize_t r = readlink(path, link, sizeof link - 1);
+		if (r < 0)
+			continue; /* a kernel without this kind: the daemon sees the same */
+		link[r] = '\0';
+		int w = snprintf(out + n, cap - n, "%s%s", n ? " " : "", link);
+		if (w < 0 || (size_t)w >= cap - n)
+			return;
+		n += (size_t)w;
+	}
+}
+
+/* Connects to the daemon and checks that it runs as our uid: a socket anyone could have bound
+ * would otherwise hand us plans to execute as root. errno is ENOENT/ECONNREFUSED when nobody
+ * listens there. */
+static int daemon_connect(const char *socket_path, struct err *e)
+{
+	int conn = connect_unix(socket_path, "runc daemon", e);
 	if (conn < 0)
-		client_fallback(argc, argv, &e);
-	if (send_request(conn, argc, argv, &e) < 0)
-		client_fallback(argc, argv, &e);
+		return -1;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		int saved = errno;
+		close_fd(&conn);
+		errno = EPERM;
+		return fail(e, saved, "credentials of the runc daemon on %s", socket_path);
+	}
+	if (cred.uid != geteuid()) {
+		close_fd(&conn);
+		errno = EPERM;
+		return fail(e, 0, "the runc daemon on %s runs as uid %u, not as ours (%u): not using it", socket_path,
+			    (unsigned)cred.uid, (unsigned)geteuid());
+	}
+	return conn;
+}
+
+/* Splits SOCKET_PATH's directory into DIR; "" means the root directory. */
+static int socket_dir(const char *socket_path, char *dir, size_t size, struct err *e)
+{
+	const char *slash = strrchr(socket_path, '/');
+	if (!slash) {
+		snprintf(dir, size, ".");
+		return 0;
+	}
+	if ((size_t)(slash - socket_path) >= size)
+		return fail(e, ENAMETOOLONG, "runc daemon socket %s", socket_path);
+	memcpy(dir, socket_path, (size_t)(slash - socket_path));
+	dir[slash - socket_path] = '\0';
+	return 0;
+}
+
+static int private_socket_dir(const char *socket_path, struct err *e)
+{
+	char dir[PATH_MAX];
+	if (socket_dir(socket_path, dir, sizeof dir, e) < 0)
+		return -1;
+	const char *d = dir[0] ? dir : "/";
+	if (mkdir(d, 0700) < 0 && errno != EEXIST)
+		return fail(e, errno, "create %s", d);
+	struct stat st;
+	if (lstat(d, &st) < 0)
+		return fail(e, errno, "stat %s", d);
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
+		return fail(e, 0, "%s is not a directory private to uid %u (mode 0700): not starting a runc daemon there", d,
+			    (unsigned)geteuid());
+	return 0;
+}
+
+/* In the daemon process (a grandchild, in its own session): stdio, fds, cwd and environment that
+ * owe nothing to the client that happened to start it, then the front end. */
+static _Noreturn void exec_daemon(const char *front, const char *socket_path)
+{
+	char log[PATH_MAX + 8], idle[24];
+	struct err e;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	snprintf(log, sizeof log, "%s.log", socket_path);
+	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out >= 0 ? out : null, STDOUT_FILENO) < 0 ||
+	    dup2(out >= 0 ? out : null, STDERR_FILENO) < 0)
+		_exit(127);
+	if (close_fds_on_exec(&e) < 0 || chdir("/") < 0)
+		_exit(127);
+	sigset_t none;
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)signal(SIGPIPE, SIG_DFL);
+	snprintf(idle, sizeof idle, "%ld", env_seconds("DOCKYARD_RUNC_IDLE", 60));
+	/* JAVA_HOME picks the JDK the caller's bin/dockyard would; the rest is fixed so that the
+	 * daemon behaves the same whoever started it. DOCKYARD_RUNC_TRACE and friends are read per
+	 * verb on the JVM path only (bin/dockyard-runc does not use the daemon when they are set). */
+	char java_home[PATH_MAX + 16];
+	const char *jh = getenv("JAVA_HOME");
+	char *envp[] = { (char *)"PATH=" DEFAULT_PATH, (char *)"LC_CTYPE=C.UTF-8", (char *)"HOME=/", NULL, NULL };
+	if (jh && *jh && strlen(jh) < PATH_MAX) {
+		snprintf(java_home, sizeof java_home, "JAVA_HOME=%s", jh);
+		envp[3] = java_home;
+	}
+	char *args[] = { (char *)front, (char *)"runc", (char *)"daemon", (char *)"--socket", (char *)socket_path,
+			 (char *)"--idle-timeout", idle, NULL };
+	execve(front, args, envp);
+	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s: %s\n", front, strerror(errno));
+	_exit(127);
+}
+
+/* Starts the daemon detached (double fork, so it is nobody's child here and no subreaper waits on
+ * it as ours) and returns its pid. */
+static pid_t spawn_daemon(const char *front, const char *socket_path, struct err *e)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return fail(e, errno, "pipe");
+	pid_t mid = fork();
+	if (mid < 0) {
+		close_fd(&p[0]);
+		close_fd(&p[1]);
+		return fail(e, errno, "fork");
+	}
+	if (mid == 0) {
+		(void)setsid();
+		pid_t daemon = fork();
+		if (daemon == 0)
+			exec_daemon(front, socket_path);
+		(void)write_all(p[1], &daemon, sizeof daemon);
+		_exit(daemon < 0);
+	}
+	close_fd(&p[1]);
+	pid_t daemon = -1;
+	ssize_t r;
+	while ((r = read(p[0], &daemon, sizeof daemon)) < 0 && errno == EINTR)
+		;
+	close_fd(&p[0]);
+	int status;
+	(void)reap(mid, &status);
+	if (r != (ssize_t)sizeof daemon || daemon < 0)
+		return fail(e, 0, "could not start the runc daemon");
+	return daemon;
+}
+
+/* Connects to the daemon on SOCKET_PATH, starting it first when nobody listens there (see above).
+ * Returns the connection, or -1 with *e saying why the JVM path has to do. */
+static int client_connect(const char *socket_path, bool start, struct err *e)
+{
+	int conn = daemon_connect(socket_path, e);
+	if (conn >= 0 || !start || (errno != ENOENT && errno != ECONNREFUSED))
+		return conn;
+	const char *front = getenv("DOCKYARD_RUNC_FALLBACK");
+	const char *autostart = getenv("DOCKYARD_RUNC_AUTOSTART");
+	if (!front || !*front || (autostart && strcmp(autostart, "0") == 0))
+		return -1; /* *e says nobody listens */
+	if (private_socket_dir(socket_path, e) < 0)
+		return -1;
+	long long deadline = monotonic_ms() + env_seconds("DOCKYARD_RUNC_START_TIMEOUT", START_TIMEOUT_DEFAULT_S) * 1000;
+	char lockpath[PATH_MAX + 8];
+	snprintf(lockpath, sizeof lockpath, "%s.lock", socket_path);
+	int lock = open(lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return fail(e, errno, "open %s", lockpath);
+	while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			fail(e, errno, "lock %s", lockpath);
+			goto out;
+		}
+		/* another client is starting it: take it as soon as it answers */
+		if ((conn = daemon_connect(socket_path, e)) >= 0 || errno == EPERM)
+			goto out;
+		if (monotonic_ms() > deadline) {
+			fail(e, 0, "the runc daemon did not come up on %s in time", socket_path);
+			goto out;
+		}
+		usleep(START_POLL_US);
+	}
+	/* started (or shut down) while we waited for the lock? */
+	if ((conn = daemon_connect(socket_path, e)) >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
+		goto out;
+	pid_t daemon = spawn_daemon(front, socket_path, e);
+	if (daemon < 0)
+		goto out;
+	for (;;) {
+		if ((conn = daemon_connect(socket_path, e)) >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
+			break;
+		if (kill(daemon, 0) < 0 && errno == ESRCH) {
+			fail(e, 0, "the runc daemon exited before it listened on %s (see %s.log)", socket_path, socket_path);
+			break;
+		}
+		if (monotonic_ms() > deadline) {
+			fail(e, 0, "the runc daemon did not come up on %s in time (see %s.log)", socket_path, socket_path);
+			break;
+		}
+		usleep(START_POLL_US);
+	}
+out:
+	close_fd(&lock); /* releases the flock */
+	return conn;
+}
+
+static int send_request(int fd, int argc, char **argv, struct err *e)
+{
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof cwd))
+		return fail(e, errno, "getcwd");
+	/* first who we are: the build (a daemon of another build must not serve us) and the
+	 * namespaces (the daemon's Java side must see the same files, cgroups and processes) */
+	char ns[512], head[64];
+	namespace_ids(ns, sizeof ns);
+	int n = snprintf(head, sizeof head, "hello %zu:", strlen(DOCKYARD_BUILD_ID));
+	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, DOCKYARD_BUILD_ID, strlen(DOCKYARD_BUILD_ID)) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	n = snprintf(head, sizeof head, " %zu:", strlen(ns));
+	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, ns, strlen(ns)) < 0 || write_all(fd, "\n", 1) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	/* our pid first: the daemon reaches our /dev/fd/N (`-p <(...)`) through /proc/PID/fd/N */
+	char pid[24];
+	int pidlen = snprintf(pid, sizeof pid, "%d", (int)getpid());
+	n = snprintf(head, sizeof head, "request %d:%s %zu:", pidlen, pid, strlen(cwd));
+	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, cwd, strlen(cwd)) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	for (int i = 0; i < argc; i++) {
+		n = snprintf(head, sizeof head, " %zu:", strlen(argv[i]));
+		if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, argv[i], strlen(argv[i])) < 0)
+			return fail(e, errno, "write to the runc daemon");
+	}
+	if (write_all(fd, "\n", 1) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	return 0;
+}
+
+/* One verb over CONN: the exit status, SESSION_ERROR (*e says why), or SESSION_REFUSED[_BUILD]
+ * when the daemon would not serve us (then nothing was written to stdout or stderr). */
+static int client_session(int conn, int argc, char **argv, struct err *e)
+{
+	if (send_request(conn, argc, argv, e) < 0)
+		return SESSION_ERROR;
 	char word[16];
 	for (;;) {
 		int code = 0;
-		long len = read_frame_header(conn, word, sizeof word, &code, &e);
+		long len = read_frame_header(conn, word, sizeof word, &code, e);
 		if (len == -1 && strcmp(word, "exit") == 0)
 			return code;
 		if (len < 0)
-			break;
+			return SESSION_ERROR;
 		char *buf = malloc((size_t)len + 1);
-		if (!buf) {
-			fail(&e, errno, "frame of %ld bytes", len);
-			break;
-		}
+		if (!buf)
+			return fail(e, errno, "frame of %ld bytes", len);
 		char nl;
-		if (read_exact(conn, buf, (size_t)len, &e) < 0 || read_exact(conn, &nl, 1, &e) < 0) {
+		if (read_exact(conn, buf, (size_t)len, e) < 0 || read_exact(conn, &nl, 1, e) < 0) {
 			free(buf);
-			break;
+			return SESSION_ERROR;
 		}
+		buf[len] = '\0';
+		int refused = 0;
 		if (strcmp(word, "out") == 0)
 			(void)write_all(STDOUT_FILENO, buf, (size_t)len);
 		else if (strcmp(word, "err") == 0)
 			(void)write_all(STDERR_FILENO, buf, (size_t)len);
 		else if (strcmp(word, "plan") == 0)
-			(void)client_run_plan(conn, buf, (size_t)len, &e);
-		else {
-			free(buf);
-			fail(&e, 0, "unknown frame \"%s\" from the runc daemon", word);
-			break;
-		}
+			(void)client_run_plan(conn, buf, (size_t)len, e);
+		else if (strcmp(word, "refuse") == 0) {
+			fail(e, 0, "the runc daemon refused: %s", buf);
+			refused = strncmp(buf, "build", 5) == 0 ? SESSION_REFUSED_BUILD : SESSION_REFUSED;
+		} else
+			refused = fail(e, 0, "unknown frame \"%s\" from the runc daemon", word);
 		free(buf);
+		if (refused)
+			return refused;
 	}
+}
+
+static int client_main(const char *socket_path, int argc, char **argv)
+{
+	struct err e;
+	int code = SESSION_ERROR;
+	/* a daemon of another build shuts itself down when it refuses us: start ours, once */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int conn = client_connect(socket_path, true, &e);
+		if (conn < 0)
+			client_fallback(argc, argv, &e);
+		code = client_session(conn, argc, argv, &e);
+		close_fd(&conn);
+		if (code != SESSION_REFUSED_BUILD)
+			break;
+	}
+	if (code == SESSION_REFUSED || code == SESSION_REFUSED_BUILD)
+		client_fallback(argc, argv, &e);
+	if (code >= 0)
+		return code;
 	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e.msg);
 	return 1;
 }
