@@ -2709,15 +2709,18 @@ static _Noreturn void exec_daemon(const char *front, const char *socket_path)
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	(void)signal(SIGPIPE, SIG_DFL);
 	snprintf(idle, sizeof idle, "%ld", env_seconds("DOCKYARD_RUNC_IDLE", 60));
-	/* JAVA_HOME picks the JDK the caller's bin/dockyard would; the rest is fixed so that the
-	 * daemon behaves the same whoever started it. DOCKYARD_RUNC_TRACE and friends are read per
+	/* The environment is fixed so that the daemon behaves the same whoever started it. DOCKYARD_RUNC_TRACE and friends are read per
 	 * verb on the JVM path only (bin/dockyard-runc does not use the daemon when they are set). */
-	char java_home[PATH_MAX + 16];
-	const char *jh = getenv("JAVA_HOME");
-	char *envp[] = { (char *)"PATH=" DEFAULT_PATH, (char *)"LC_CTYPE=C.UTF-8", (char *)"HOME=/", NULL, NULL };
-	if (jh && *jh && strlen(jh) < PATH_MAX) {
-		snprintf(java_home, sizeof java_home, "JAVA_HOME=%s", jh);
-		envp[3] = java_home;
+	char *envp[] = { (char *)"PATH=" DEFAULT_PATH, (char *)"LC_CTYPE=C.UTF-8", (char *)"HOME=/", NULL, NULL, NULL };
+	size_t n = 3;
+	/* which JDK and which classes (bin/dockyard's DOCKYARD_CLASSPATH): part of the build, not knobs */
+	static const char *const kept[] = { "JAVA_HOME", "DOCKYARD_CLASSPATH" };
+	for (size_t i = 0; i < ARRAY_LEN(kept); i++) {
+		const char *v = getenv(kept[i]);
+		if (v && *v && asprintf(&envp[n], "%s=%s", kept[i], v) > 0)
+			n++;
+		else
+			envp[n] = NULL;
 	}
 	char *args[] = { (char *)front, (char *)"runc", (char *)"daemon", (char *)"--socket", (char *)socket_path,
 			 (char *)"--idle-timeout", idle, NULL };
