@@ -2571,8 +2571,8 @@ static _Noreturn void client_fallback(int argc, char **argv, const struct err *w
  *   - One starter at a time: flock on S.lock. A client that cannot take the lock polls the socket
  *     instead (another client is starting the daemon); one that takes it connects once more first.
  *   - The daemon acts as root on our behalf, so it is started only in a directory that is ours and
- *     private (owner = euid, no group/other bits; made 0700 when missing), and any daemon we talk
- *     to must run as our uid (SO_PEERCRED), wherever its socket is.
+ *     that nobody else can write (made 0700 when missing), and any daemon we talk to must run as
+ *     our uid (SO_PEERCRED), wherever its socket is.
  *   - It is detached (own session, stdio on /dev/null and S.log, no inherited fds, cwd /, a fixed
  *     environment): an orchestrator that waits for the runtime's stdout to close, or that kills
  *     the runtime's process group, must not see or touch it.
@@ -2684,8 +2684,9 @@ static int private_socket_dir(const char *socket_path, struct err *e)
 	struct stat st;
 	if (lstat(d, &st) < 0)
 		return fail(e, errno, "stat %s", d);
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 077) != 0)
-		return fail(e, 0, "%s is not a directory private to uid %u (mode 0700): not starting a runc daemon there", d,
+	/* nobody else may create or replace files in it (reading it is harmless: the socket is 0600) */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		return fail(e, 0, "%s is not a directory of uid %u that only it can write: not starting a runc daemon there", d,
 			    (unsigned)geteuid());
 	return 0;
 }
@@ -2858,6 +2859,7 @@ static int client_session(int conn, int argc, char **argv, struct err *e)
 	if (send_request(conn, argc, argv, e) < 0)
 		return SESSION_ERROR;
 	char word[16];
+	bool first = true;
 	for (;;) {
 		int code = 0;
 		long len = read_frame_header(conn, word, sizeof word, &code, e);
@@ -2875,6 +2877,13 @@ static int client_session(int conn, int argc, char **argv, struct err *e)
 		}
 		buf[len] = '\0';
 		int refused = 0;
+		if (first && strcmp(word, "err") == 0 && strcmp(buf, "dockyard runc daemon: malformed request\n") == 0) {
+			/* a daemon from before the hello (it read ours as a malformed request): not ours */
+			free(buf);
+			fail(e, 0, "the runc daemon predates this client");
+			return SESSION_REFUSED;
+		}
+		first = false;
 		if (strcmp(word, "out") == 0)
 			(void)write_all(STDOUT_FILENO, buf, (size_t)len);
 		else if (strcmp(word, "err") == 0)
