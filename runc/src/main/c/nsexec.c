@@ -2700,6 +2700,10 @@ static _Noreturn void exec_daemon(const char *front, const char *socket_path)
 	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	snprintf(log, sizeof log, "%s.log", socket_path);
 	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct stat st;
+	/* each daemon adds a few lines; a log that grew past 1 MiB over many starts begins again */
+	if (out >= 0 && fstat(out, &st) == 0 && st.st_size > (1 << 20))
+		(void)ftruncate(out, 0);
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out >= 0 ? out : null, STDOUT_FILENO) < 0 ||
 	    dup2(out >= 0 ? out : null, STDERR_FILENO) < 0)
 		_exit(127);
