@@ -2544,16 +2544,21 @@ static int client_run_plan(int conn, char *buf, size_t len, struct err *e)
 }
 
 /* No daemon that will serve us: hand over to the JVM front end, which does the same work itself. */
-static _Noreturn void client_fallback(int argc, char **argv, const struct err *why)
+static _Noreturn void client_fallback(int argc, char **argv, const struct err *why, bool general)
 {
 	const char *fallback = getenv("DOCKYARD_RUNC_FALLBACK");
 	if (fallback && *fallback) {
 		char **args = calloc((size_t)argc + 3, sizeof *args);
 		if (args) {
-			args[0] = (char *)fallback;
-			args[1] = (char *)"runc";
+			size_t n = 0;
+			args[n++] = (char *)fallback;
+			if (!general)
+				args[n++] = (char *)"runc";
+			/* a general verb comes back to bin/dockyard, which must now take the JVM path */
+			else if (setenv("DOCKYARD_RESIDENT", "off", 1) < 0)
+				_exit(1);
 			for (int i = 0; i < argc; i++)
-				args[i + 2] = argv[i];
+				args[n++] = argv[i];
 			execv(fallback, args);
 		}
 		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s: %s\n", fallback, strerror(errno));
@@ -2693,7 +2698,7 @@ static int private_socket_dir(const char *socket_path, struct err *e)
 
 /* In the daemon process (a grandchild, in its own session): stdio, fds, cwd and environment that
  * owe nothing to the client that happened to start it, then the front end. */
-static _Noreturn void exec_daemon(const char *front, const char *socket_path)
+static _Noreturn void exec_daemon(const char *front, const char *socket_path, bool general)
 {
 	char log[PATH_MAX + 8], idle[24];
 	struct err e;
@@ -2707,13 +2712,20 @@ static _Noreturn void exec_daemon(const char *front, const char *socket_path)
 	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out >= 0 ? out : null, STDOUT_FILENO) < 0 ||
 	    dup2(out >= 0 ? out : null, STDERR_FILENO) < 0)
 		_exit(127);
-	if (close_fds_on_exec(&e) < 0 || chdir("/") < 0)
+	/* the general daemon keeps the cwd and environment it serves (they are in its socket's name) */
+	if (close_fds_on_exec(&e) < 0 || (!general && chdir("/") < 0))
 		_exit(127);
 	sigset_t none;
 	sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 	(void)signal(SIGPIPE, SIG_DFL);
-	snprintf(idle, sizeof idle, "%ld", env_seconds("DOCKYARD_RUNC_IDLE", 60));
+	snprintf(idle, sizeof idle, "%ld", env_seconds(general ? "DOCKYARD_RESIDENT_IDLE" : "DOCKYARD_RUNC_IDLE", 60));
+	if (general) {
+		char *args[] = { (char *)front, (char *)"resident", (char *)"--socket", (char *)socket_path, (char *)"--idle-timeout", idle, NULL };
+		execv(front, args);
+		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s: %s\n", front, strerror(errno));
+		_exit(127);
+	}
 	/* The environment is fixed so that the daemon behaves the same whoever started it. DOCKYARD_RUNC_TRACE and friends are read per
 	 * verb on the JVM path only (bin/dockyard-runc does not use the daemon when they are set). */
 	char *envp[] = { (char *)"PATH=" DEFAULT_PATH, (char *)"LC_CTYPE=C.UTF-8", (char *)"HOME=/", NULL, NULL, NULL };
@@ -2736,7 +2748,7 @@ static _Noreturn void exec_daemon(const char *front, const char *socket_path)
 
 /* Starts the daemon detached (double fork, so it is nobody's child here and no subreaper waits on
  * it as ours) and returns its pid. */
-static pid_t spawn_daemon(const char *front, const char *socket_path, struct err *e)
+static pid_t spawn_daemon(const char *front, const char *socket_path, bool general, struct err *e)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -2751,7 +2763,7 @@ static pid_t spawn_daemon(const char *front, const char *socket_path, struct err
 		(void)setsid();
 		pid_t daemon = fork();
 		if (daemon == 0)
-			exec_daemon(front, socket_path);
+			exec_daemon(front, socket_path, general);
 		(void)write_all(p[1], &daemon, sizeof daemon);
 		_exit(daemon < 0);
 	}
@@ -2770,7 +2782,7 @@ static pid_t spawn_daemon(const char *front, const char *socket_path, struct err
 
 /* Connects to the daemon on SOCKET_PATH, starting it first when nobody listens there (see above).
  * Returns the connection, or -1 with *e saying why the JVM path has to do. */
-static int client_connect(const char *socket_path, bool start, struct err *e)
+static int client_connect(const char *socket_path, bool start, bool general, struct err *e)
 {
 	int conn = daemon_connect(socket_path, e);
 	if (conn >= 0 || !start || (errno != ENOENT && errno != ECONNREFUSED))
@@ -2804,7 +2816,7 @@ static int client_connect(const char *socket_path, bool start, struct err *e)
 	/* started (or shut down) while we waited for the lock? */
 	if ((conn = daemon_connect(socket_path, e)) >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
 		goto out;
-	pid_t daemon = spawn_daemon(front, socket_path, e);
+	pid_t daemon = spawn_daemon(front, socket_path, general, e);
 	if (daemon < 0)
 		goto out;
 	for (;;) {
@@ -2905,25 +2917,105 @@ static int client_session(int conn, int argc, char **argv, struct err *e)
 	}
 }
 
+static int resident_main(int argc, char **argv);
+
 static int client_main(const char *socket_path, int argc, char **argv)
 {
 	struct err e;
+	if (strcmp(socket_path, "--resident") == 0)
+		return resident_main(argc, argv);
 	int code = SESSION_ERROR;
 	/* a daemon of another build shuts itself down when it refuses us: start ours, once */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int conn = client_connect(socket_path, true, &e);
+		int conn = client_connect(socket_path, true, false, &e);
 		if (conn < 0)
-			client_fallback(argc, argv, &e);
+			client_fallback(argc, argv, &e, false);
 		code = client_session(conn, argc, argv, &e);
 		close_fd(&conn);
 		if (code != SESSION_REFUSED_BUILD)
 			break;
 	}
 	if (code == SESSION_REFUSED || code == SESSION_REFUSED_BUILD)
-		client_fallback(argc, argv, &e);
+		client_fallback(argc, argv, &e, false);
 	if (code >= 0)
 		return code;
 	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e.msg);
+	return 1;
+}
+
+/* ---- The general resident front end: `dockyard-nsexec client --resident KIT VERB ...` --------
+ *
+ * For bin/dockyard verbs other than runc's (those bin/dockyard lists: they read no stdin, need no
+ * terminal, serve nothing), a resident JVM (`dockyard resident`) runs Main with its System.out
+ * and System.err framed back to us. A JVM cannot take over a caller's cwd and environment per
+ * request, so each daemon serves exactly one: its socket's name is a hash of the build, our uid,
+ * cwd, umask, namespaces and whole environment, and it is started in that cwd with that
+ * environment. Another directory or environment gets another daemon (each exits when idle). */
+
+static void fnv(uint64_t *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		*h ^= p[i];
+		*h *= 1099511628211ULL;
+	}
+	*h ^= 0xff; /* field separator */
+	*h *= 1099511628211ULL;
+}
+
+extern char **environ;
+
+static int resident_socket(char *path, size_t size, struct err *e)
+{
+	char cwd[PATH_MAX], ns[512], num[32];
+	if (!getcwd(cwd, sizeof cwd))
+		return fail(e, errno, "getcwd");
+	namespace_ids(ns, sizeof ns);
+	mode_t mask = umask(0);
+	umask(mask);
+	uint64_t h = 14695981039346656037ULL;
+	fnv(&h, DOCKYARD_BUILD_ID, strlen(DOCKYARD_BUILD_ID));
+	snprintf(num, sizeof num, "%u %o", (unsigned)geteuid(), (unsigned)mask);
+	fnv(&h, num, strlen(num));
+	fnv(&h, cwd, strlen(cwd));
+	fnv(&h, ns, strlen(ns));
+	for (char **v = environ; *v; v++)
+		fnv(&h, *v, strlen(*v));
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+	if (xdg && *xdg == '/')
+		n = snprintf(path, size, "%s/dockyard/resident-%016llx.sock", xdg, (unsigned long long)h);
+	else if (geteuid() == 0)
+		n = snprintf(path, size, "/run/dockyard/resident-%016llx.sock", (unsigned long long)h);
+	else
+		return fail(e, 0, "no XDG_RUNTIME_DIR for the resident front end");
+	if (n < 0 || (size_t)n >= size)
+		return fail(e, ENAMETOOLONG, "resident front end socket");
+	return 0;
+}
+
+static int resident_main(int argc, char **argv)
+{
+	struct err e;
+	char path[PATH_MAX];
+	if (resident_socket(path, sizeof path, &e) < 0)
+		client_fallback(argc, argv, &e, true);
+	/* $XDG_RUNTIME_DIR/dockyard: the directory itself may be missing */
+	int code = SESSION_ERROR;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int conn = client_connect(path, true, true, &e);
+		if (conn < 0)
+			client_fallback(argc, argv, &e, true);
+		code = client_session(conn, argc, argv, &e);
+		close_fd(&conn);
+		if (code != SESSION_REFUSED_BUILD)
+			break;
+	}
+	if (code == SESSION_REFUSED || code == SESSION_REFUSED_BUILD)
+		client_fallback(argc, argv, &e, true);
+	if (code >= 0)
+		return code;
+	(void)dprintf(STDERR_FILENO, "dockyard: %s\n", e.msg);
 	return 1;
 }
 

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** {@code bin/dockyard <kit> <verb>}: one front door for every kit. */
 @Command(name = "dockyard", mixinStandardHelpOptions = true, version = "dockyard 0.1.0",
         description = "Docker's open-source kits rebuilt in Java.",
-        subcommands = {Main.AotTraining.class})
+        subcommands = {Main.AotTraining.class, ResidentCommand.class})
 public final class Main implements Runnable {
     /**
      * The kits, in the order usage lists them. Picocli reads every annotation of a command's tree

@@ -150,6 +150,12 @@ final class RuncDaemon implements Callable<Integer> {
 
     /** The listening daemon: its socket, the clients being served, and when it goes. */
     static final class Resident {
+        /** What serves one connection (the runc verbs, or any kit's for {@code dockyard resident}). */
+        interface Handler {
+            void serve(SocketChannel client, Resident resident);
+        }
+
+        private Handler handler = RuncDaemon::serve;
         private final ServerSocketChannel server;
         private final Path sock;       // null: not ours to unlink (tests that bind themselves)
         private final Object inode;
@@ -194,6 +200,11 @@ final class RuncDaemon implements Callable<Integer> {
             }
         }
 
+        Resident handler(Handler h) {
+            this.handler = h;
+            return this;
+        }
+
         static boolean answers(Path sock) {
             try (SocketChannel probe = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
                 return probe.isConnected();
@@ -217,7 +228,7 @@ final class RuncDaemon implements Callable<Integer> {
                 }
                 Thread.ofVirtual().name("runc-client").start(() -> {
                     try {
-                        serve(client, this);
+                        handler.serve(client, this);
                     } finally {
                         synchronized (this) {
                             active--;
