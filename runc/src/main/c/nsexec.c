@@ -2949,8 +2949,9 @@ static int client_main(const char *socket_path, int argc, char **argv)
  * terminal, serve nothing), a resident JVM (`dockyard resident`) runs Main with its System.out
  * and System.err framed back to us. A JVM cannot take over a caller's cwd and environment per
  * request, so each daemon serves exactly one: its socket's name is a hash of the build, our uid,
- * cwd, umask, namespaces and whole environment, and it is started in that cwd with that
- * environment. Another directory or environment gets another daemon (each exits when idle). */
+ * cwd, umask, namespaces and environment (less a few shell and harness bookkeeping variables),
+ * and it is started in that cwd with that environment. Another directory or environment gets
+ * another daemon (each exits when idle; at most RESIDENT_MAX at a time). */
 
 static void fnv(uint64_t *h, const void *data, size_t len)
 {
@@ -2964,6 +2965,43 @@ static void fnv(uint64_t *h, const void *data, size_t len)
 }
 
 extern char **environ;
+
+/* Variables that shells and benchmark harnesses change from one command to the next and that no
+ * program acts on: left out of the key, or every call would get a daemon of its own (hyperfine
+ * varies the length of its variable on every run on purpose). The daemon keeps those of the
+ * call that started it. */
+static bool bookkeeping(const char *var)
+{
+	static const char *const names[] = { "_=", "OLDPWD=", "SHLVL=", "HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET=" };
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (strncmp(var, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+enum { RESIDENT_MAX = 4 };
+
+/* How many resident daemons (sockets) live beside PATH: each is a JVM of ~100-200 MB, so with
+ * RESIDENT_MAX of them a call from yet another cwd or environment takes the JVM path instead. */
+static int resident_count(const char *path)
+{
+	char dir[PATH_MAX];
+	struct err e;
+	if (socket_dir(path, dir, sizeof dir, &e) < 0)
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (strncmp(de->d_name, "resident-", 9) == 0 && len > 5 && strcmp(de->d_name + len - 5, ".sock") == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
 
 static int resident_socket(char *path, size_t size, struct err *e)
 {
@@ -2980,7 +3018,8 @@ static int resident_socket(char *path, size_t size, struct err *e)
 	fnv(&h, cwd, strlen(cwd));
 	fnv(&h, ns, strlen(ns));
 	for (char **v = environ; *v; v++)
-		fnv(&h, *v, strlen(*v));
+		if (!bookkeeping(*v))
+			fnv(&h, *v, strlen(*v));
 	const char *xdg = getenv("XDG_RUNTIME_DIR");
 	int n;
 	if (xdg && *xdg == '/')
@@ -3000,10 +3039,10 @@ static int resident_main(int argc, char **argv)
 	char path[PATH_MAX];
 	if (resident_socket(path, sizeof path, &e) < 0)
 		client_fallback(argc, argv, &e, true);
-	/* $XDG_RUNTIME_DIR/dockyard: the directory itself may be missing */
 	int code = SESSION_ERROR;
+	bool start = access(path, F_OK) == 0 || resident_count(path) < RESIDENT_MAX;
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int conn = client_connect(path, true, true, &e);
+		int conn = client_connect(path, start, true, &e);
 		if (conn < 0)
 			client_fallback(argc, argv, &e, true);
 		code = client_session(conn, argc, argv, &e);
