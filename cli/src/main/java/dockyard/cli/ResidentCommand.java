@@ -61,6 +61,10 @@ final class ResidentCommand implements Callable<Integer> {
                 + ", cwd " + System.getProperty("user.dir") + ")");
         resident.serveUntilClosed();
         System.err.println("dockyard resident: " + resident.closedBecause() + ", exiting");
+        // one socket name per cwd + environment: leave no files behind for each of them (a client
+        // starting a successor meanwhile holds its own lock file; a second daemon would not bind)
+        Files.deleteIfExists(sock.resolveSibling(sock.getFileName() + ".lock"));
+        Files.deleteIfExists(sock.resolveSibling(sock.getFileName() + ".log"));
         return 0;
     }
 

@@ -110,10 +110,10 @@ class ResidentFrontEndTest {
     assertEquals(2, daemons().size(), daemons().toString());
     assertTrue(daemons().containsValue(there.toString()));
 
-    // idle: both leave, their sockets with them
+    // idle: both leave, and their socket, lock and log files with them
     for (long pid : daemons().keySet()) ProcessHandle.of(pid).ifPresent(p -> p.onExit().orTimeout(30, TimeUnit.SECONDS).join());
     try (Stream<Path> left = Files.list(xdg().resolve("dockyard"))) {
-      assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".sock")).toList());
+      assertEquals(List.of(), left.toList());
     }
   }
 }
