@@ -87,11 +87,27 @@ final class ResidentCommand implements Callable<Integer> {
                 RuncDaemon.frame(out, "refuse", refusal);
                 return;
             }
+            // The client sends nothing more: end-of-file means it was killed. A verb's own JVM would
+            // have died with it, so this one does too (the next call starts a fresh daemon) rather
+            // than go on writing files for nobody.
+            java.util.concurrent.atomic.AtomicBoolean finished = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread.ofVirtual().name("resident-client-watch").start(() -> {
+                try {
+                    while (in.read() >= 0) {
+                        // nothing is expected; keep waiting for the end
+                    }
+                } catch (IOException e) {
+                    // closed: the same
+                }
+                if (!finished.get()) Runtime.getRuntime().halt(resident.clientGone());
+            });
             try {
                 List<String> args = request.args().subList(2, request.args().size());
                 int code = runFramed(args, out);
+                finished.set(true);
                 RuncDaemon.send(out, "exit " + code + "\n");
             } finally {
+                finished.set(true);
                 running.unlock();
             }
         } catch (IOException e) {

@@ -284,6 +284,19 @@ final class RuncDaemon implements Callable<Integer> {
             });
         }
 
+        /** A client went away mid-verb and the daemon must go as its JVM would have: the socket is removed first; the exit status to use. */
+        int clientGone() {
+            unlinkIfOurs();
+            // fd 2 is the daemon's log; System.err may be the gone client's frames just now
+            try {
+                new java.io.FileOutputStream(java.io.FileDescriptor.err).write(
+                        "dockyard resident: the client went away during its verb, exiting\n".getBytes(StandardCharsets.UTF_8));
+            } catch (IOException ignored) {
+                // exiting anyway
+            }
+            return 1;
+        }
+
         synchronized String closedBecause() {
             return closedBecause == null ? "closed" : closedBecause;
         }

@@ -83,6 +83,39 @@ class ResidentFrontEndTest {
   }
 
   @Test
+  void aClientKilledDuringItsVerbTakesTheDaemonWithIt() throws Exception {
+    // a notary server that takes the connection and never answers: `notary list` waits on it
+    try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 8, java.net.InetAddress.getLoopbackAddress())) {
+      Path here = Files.createDirectories(dir.resolve("here"));
+      assertEquals(0, dockyard(here, Map.of(), "linuxkit", "build", "--help").exit());
+      long daemon = daemons().keySet().iterator().next();
+      ProcessBuilder pb = new ProcessBuilder(FRONT.toString(), "notary", "-s", "http://127.0.0.1:" + silent.getLocalPort(), "-d",
+          dir.resolve("trust").toString(), "list", "example.com/app").directory(here.toFile())
+          .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
+          .redirectOutput(dir.resolve("killed.out").toFile()).redirectError(dir.resolve("killed.err").toFile());
+      pb.environment().put("XDG_RUNTIME_DIR", xdg().toString());
+      pb.environment().put("DOCKYARD_RESIDENT_IDLE", "2");
+      pb.environment().put("DOCKYARD_CLASSPATH", System.getProperty("java.class.path"));
+      pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+      Process client = pb.start();
+      silent.setSoTimeout(60_000);
+      try (java.net.Socket ignored = silent.accept()) { // the verb is running in the daemon
+        assertEquals(Map.of(daemon, here.toString()), daemons(), "served by the running daemon");
+        client.destroyForcibly();
+        assertTrue(client.waitFor(10, TimeUnit.SECONDS));
+        ProcessHandle.of(daemon).ifPresent(p -> p.onExit().orTimeout(20, TimeUnit.SECONDS).join());
+      }
+      try (Stream<Path> left = Files.list(xdg().resolve("dockyard"))) {
+        assertEquals(List.of(), left.filter(p -> p.getFileName().toString().endsWith(".sock")).toList());
+      }
+      try (Stream<Path> logs = Files.list(xdg().resolve("dockyard"))) {
+        Path log = logs.filter(p -> p.toString().endsWith(".log")).findFirst().orElseThrow();
+        assertTrue(Files.readString(log).contains("the client went away during its verb, exiting"), Files.readString(log));
+      }
+    }
+  }
+
+  @Test
   void verbsRunInAResidentJvmPerCwdWithTheJvmPathsOutputAndExitStatus() throws Exception {
     Path here = Files.createDirectories(dir.resolve("here"));
     Result help = dockyard(here, Map.of(), "linuxkit", "build", "--help");
