@@ -6,22 +6,27 @@
 #   wrapper alone (exec true instead of crun);
 #   one private mount namespace with the v2 mount unmounted (only on a hybrid layout): crun with no
 #   wrapper, and runc again there for comparison.
+#   bin/dockyard-runc three ways: "no set-up" (the default: no daemon runs when the row starts, the
+#   first warm-up verb starts the resident runtime on its own socket, the rest are served by it),
+#   "JVM per verb" (DOCKYARD_RUNC_DAEMON=off) and "daemon" (started beforehand by hand); and
+#   "no set-up, cold" (--cold-runs runs, each with the daemon stopped first: the first verb's cost).
 #   Prints mean, sd, median and min ms of each and the ratio of the means to runc and to crun (timed
 #   directly, else with the wrapper).
-# usage: bench/runc-run.sh [--runs N (30)] [--warmup N (3)] [--keep]
+# usage: bench/runc-run.sh [--runs N (30)] [--warmup N (3)] [--cold-runs N (5)] [--keep]
 # env:   RUNC, CRUN, DOCKYARD_RUNC: the runtimes (runc, crun, bin/dockyard-runc; one that is not
 #        there is left out)
 #        BENCH_SMOKE=1: the same rows with 2 runs each and no warm-up (bench/smoke, CI)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-RUNS=30 WARMUP=3 KEEP=0
-[ "${BENCH_SMOKE:-0}" = 1 ] && RUNS=2 WARMUP=0
+RUNS=30 WARMUP=3 COLD_RUNS=5 KEEP=0
+[ "${BENCH_SMOKE:-0}" = 1 ] && RUNS=2 WARMUP=0 COLD_RUNS=1
 while [ $# -gt 0 ]; do
   case $1 in
     --runs) RUNS=$2; shift 2 ;;
     --warmup) WARMUP=$2; shift 2 ;;
+    --cold-runs) COLD_RUNS=$2; shift 2 ;;
     --keep) KEEP=1; shift ;;
-    *) echo "usage: bench/runc-run.sh [--runs N] [--warmup N] [--keep]" >&2; exit 2 ;;
+    *) echo "usage: bench/runc-run.sh [--runs N] [--warmup N] [--cold-runs N] [--keep]" >&2; exit 2 ;;
   esac
 done
 die() { echo "runc-run: $*" >&2; exit 1; }
@@ -54,11 +59,19 @@ cleanup() {
     [ -z "$(ls "$root" 2>/dev/null)" ] || echo "runc-run: containers left in $root: $(ls "$root" | tr '\n' ' ')" >&2
   done
   [ -n "${DAEMON_PID:-}" ] && kill "$DAEMON_PID" 2>/dev/null
+  stop_auto "$T/auto/runc.sock"; stop_auto "$T/cold/runc.sock"
   [ -s "$T/plan.bench" ] && sed -n 's/^cgroup [0-9]*:\(.*\)\/cgroup.procs$/\1/p' "$T/plan.bench" | xargs -r rmdir 2>/dev/null
   if [ $KEEP = 1 ]; then echo "runc-run: kept $T" >&2; else rm -rf --one-file-system "$T"; fi
 }
 HYBRID=0
 [ "$(stat -f -c %T /sys/fs/cgroup 2>/dev/null)" = tmpfs ] && mountpoint -q /sys/fs/cgroup/unified && HYBRID=1
+# the daemons bin/dockyard-runc started on its own: their pids are in the socket's log
+stop_auto() {
+  local pid
+  [ -f "$1.log" ] || return 0
+  for pid in $(sed -n 's/.*listening on .* (pid \([0-9]*\).*/\1/p' "$1.log"); do kill "$pid" 2>/dev/null || true; done
+  for _ in $(seq 200); do [ -S "$1" ] || break; sleep 0.01; done
+}
 trap cleanup EXIT
 
 # --- the bundle: `runc spec`, args /bin/true, no terminal; rootfs = busybox-static + its applets ---
@@ -89,9 +102,12 @@ if [ -n "$CRUN" ]; then
 fi
 if [ -x "$DOCKYARD" ]; then
   # a first run outside the timing (bin/dockyard builds the project when its sources changed)
-  if DOCKYARD_RUNC_DAEMON=/nonexistent timeout 300 "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-dockyard </dev/null >"$T/dockyard-check.log" 2>&1; then
-    add dockyard-runc "env DOCKYARD_RUNC_DAEMON=/nonexistent $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" \
-      "env DOCKYARD_RUNC_DAEMON=/nonexistent $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard"
+  if DOCKYARD_RUNC_DAEMON=off timeout 300 "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-dockyard </dev/null >"$T/dockyard-check.log" 2>&1; then
+    # the default: nothing started beforehand (the first warm-up verb starts the daemon)
+    add "dockyard-runc (no set-up)" "env DOCKYARD_RUNC_DAEMON=$T/auto/runc.sock $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" \
+      "env DOCKYARD_RUNC_DAEMON=$T/auto/runc.sock $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard"
+    add "dockyard-runc (JVM per verb)" "env DOCKYARD_RUNC_DAEMON=off $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" \
+      "env DOCKYARD_RUNC_DAEMON=off $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard"
   else
     echo "runc-run: $DOCKYARD does not run the bundle (exit $?), left out:" >&2
     tail -5 "$T/dockyard-check.log" >&2
@@ -101,7 +117,7 @@ else
   echo "runc-run: $DOCKYARD is not there, left out" >&2
   [ "${BENCH_SMOKE:-0}" = 1 ] && die "a smoke run must run our side"
 fi
-if [ -x "$DOCKYARD" ] && [ ${#NAMES[@]} -gt 0 ] && [ "${NAMES[-1]}" = dockyard-runc ]; then
+if [ -x "$DOCKYARD" ] && [ ${#NAMES[@]} -gt 0 ] && [ "${NAMES[-1]}" = "dockyard-runc (JVM per verb)" ]; then
   # the resident daemon: bin/dockyard-runc hands each verb to it through the helper's client mode
   DSOCK=$T/daemon.sock
   "$(dirname "$DOCKYARD")/dockyard" runc daemon --socket "$DSOCK" >"$T/daemon.log" 2>&1 &
@@ -112,7 +128,7 @@ if [ -x "$DOCKYARD" ] && [ ${#NAMES[@]} -gt 0 ] && [ "${NAMES[-1]}" = dockyard-r
   # the C helper alone on the plan the runtime made for this bundle (cgroup directories made here,
   # no notify socket): what the Java side costs on top of it is the difference
   rm -f "$T/plan"
-  DOCKYARD_RUNC_KEEP_PLAN=$T/plan DOCKYARD_RUNC_DAEMON=/nonexistent "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-plan </dev/null >/dev/null 2>&1 || true
+  DOCKYARD_RUNC_KEEP_PLAN=$T/plan DOCKYARD_RUNC_DAEMON=off "$DOCKYARD" --root "$T/root-dockyard" run -b "$B" bench-plan </dev/null >/dev/null 2>&1 || true
   HELPER=$(dirname "$DOCKYARD")/../runc/target/classes/dockyard/runc/native/dockyard-nsexec
   if [ -s "$T/plan" ] && [ -x "$HELPER" ]; then
     grep -v '^notify ' "$T/plan" >"$T/plan.bench"
@@ -128,6 +144,18 @@ HF=(hyperfine -N --warmup "$WARMUP" --runs "$RUNS" --style basic)
 echo "runc-run: bundle $B (busybox-static, /bin/true), $RUNS runs after $WARMUP warm-up runs each" >&2
 cmdargs=(); for i in "${!NAMES[@]}"; do cmdargs+=(-n "${NAMES[$i]}" --prepare "${PREPS[$i]}" "${CMDS[$i]}"); done
 "${HF[@]}" --export-json "$T/host.json" "${cmdargs[@]}" >&2
+JSONS=("$T/host.json")
+if [ "$COLD_RUNS" -gt 0 ] && [[ " ${NAMES[*]} " == *" dockyard-runc (no set-up) "* ]]; then
+  # the first verb's cost: each run starts with no daemon (the previous one stopped by --prepare)
+  echo "runc-run: no set-up, cold: $COLD_RUNS runs, each starting the daemon" >&2
+  C=$T/cold/runc.sock
+  { declare -f stop_auto; echo "stop_auto $C"
+    echo "env DOCKYARD_RUNC_DAEMON=off $DOCKYARD --root $T/root-dockyard delete -f bench-dockyard >/dev/null 2>&1; true"; } >"$T/cold-prepare.sh"
+  hyperfine -N --runs "$COLD_RUNS" --style basic --export-json "$T/cold.json" -n "dockyard-runc (no set-up, cold)" \
+    --prepare "bash $T/cold-prepare.sh" \
+    "env DOCKYARD_RUNC_DAEMON=$C $DOCKYARD --root $T/root-dockyard run -b $B bench-dockyard" >&2
+  JSONS+=("$T/cold.json")
+fi
 if [ $HYBRID = 1 ] && [ -n "$CRUN" ]; then
   echo "runc-run: inside one private mount namespace without /sys/fs/cgroup/unified" >&2
   unshare -m sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh "${HF[@]}" --export-json "$T/ns.json" \
@@ -147,7 +175,7 @@ jq -s -r '
     ["runtime", "mean ms", "sd ms", "median ms", "min ms", "x runc", "x crun"],
     ($r[] | [.command, f(.mean * 1000), f(.stddev * 1000), f(.median * 1000), f(.min * 1000),
              f(.mean / $runc), (if $crun then f(.mean / $crun) else "-" end)])
-  | @tsv' "$T/host.json" $( [ -f "$T/ns.json" ] && echo "$T/ns.json") | column -t -s $'\t'
+  | @tsv' "${JSONS[@]}" $( [ -f "$T/ns.json" ] && echo "$T/ns.json") | column -t -s $'\t'
 if [ $HYBRID = 1 ] && [ -n "$CRUN" ]; then
   echo
   echo "hybrid cgroups: 'crun+wrapper' = unshare -m + umount of the v2 mount + crun; 'wrapper alone' = the"

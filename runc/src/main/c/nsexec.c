@@ -2820,27 +2820,6 @@ static int read_exact(int fd, char *buf, size_t len, struct err *e)
 	return 0;
 }
 
-static int send_request(int fd, int argc, char **argv, struct err *e)
-{
-	char cwd[PATH_MAX];
-	if (!getcwd(cwd, sizeof cwd))
-		return fail(e, errno, "getcwd");
-	/* our pid first: the daemon reaches our /dev/fd/N (`-p <(...)`) through /proc/PID/fd/N */
-	char pid[24], head[48];
-	int pidlen = snprintf(pid, sizeof pid, "%d", (int)getpid());
-	int n = snprintf(head, sizeof head, "request %d:%s %zu:", pidlen, pid, strlen(cwd));
-	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, cwd, strlen(cwd)) < 0)
-		return fail(e, errno, "write to the runc daemon");
-	for (int i = 0; i < argc; i++) {
-		n = snprintf(head, sizeof head, " %zu:", strlen(argv[i]));
-		if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, argv[i], strlen(argv[i])) < 0)
-			return fail(e, errno, "write to the runc daemon");
-	}
-	if (write_all(fd, "\n", 1) < 0)
-		return fail(e, errno, "write to the runc daemon");
-	return 0;
-}
-
 /* Carries out a plan the daemon sent, reporting on the connection, and ends with "done N". The
  * plan runs in a forked helper process, exactly as a local helper would: the helper joins the
  * container's cgroups, and this client must stay outside them (the runtime kills and removes
@@ -2877,17 +2856,22 @@ static int client_run_plan(int conn, char *buf, size_t len, struct err *e)
 	return code;
 }
 
-/* No daemon: hand over to the JVM front end, which does the same work itself. */
-static _Noreturn void client_fallback(int argc, char **argv, const struct err *why)
+/* No daemon that will serve us: hand over to the JVM front end, which does the same work itself. */
+static _Noreturn void client_fallback(int argc, char **argv, const struct err *why, bool general)
 {
 	const char *fallback = getenv("DOCKYARD_RUNC_FALLBACK");
 	if (fallback && *fallback) {
 		char **args = calloc((size_t)argc + 3, sizeof *args);
 		if (args) {
-			args[0] = (char *)fallback;
-			args[1] = (char *)"runc";
+			size_t n = 0;
+			args[n++] = (char *)fallback;
+			if (!general)
+				args[n++] = (char *)"runc";
+			/* a general verb comes back to bin/dockyard, which must now take the JVM path */
+			else if (setenv("DOCKYARD_RESIDENT", "off", 1) < 0)
+				_exit(1);
 			for (int i = 0; i < argc; i++)
-				args[i + 2] = argv[i];
+				args[n++] = argv[i];
 			execv(fallback, args);
 		}
 		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s: %s\n", fallback, strerror(errno));
@@ -2897,45 +2881,377 @@ static _Noreturn void client_fallback(int argc, char **argv, const struct err *w
 	_exit(1);
 }
 
-static int client_main(const char *socket_path, int argc, char **argv)
+/* ---- Starting the daemon on first use ------------------------------------------------------
+ *
+ * With no daemon listening, the first client starts one (DOCKYARD_RUNC_FALLBACK runc daemon
+ * --socket S --idle-timeout T) and waits for its socket; the daemon exits on its own once idle, so
+ * an orchestrator that runs bin/dockyard-runc gets the resident runtime without any set-up.
+ *   - One starter at a time: flock on S.lock. A client that cannot take the lock polls the socket
+ *     instead (another client is starting the daemon); one that takes it connects once more first.
+ *   - The daemon acts as root on our behalf, so it is started only in a directory that is ours and
+ *     that nobody else can write (made 0700 when missing), and any daemon we talk to must run as
+ *     our uid (SO_PEERCRED), wherever its socket is.
+ *   - It is detached (own session, stdio on /dev/null and S.log, no inherited fds, cwd /, a fixed
+ *     environment): an orchestrator that waits for the runtime's stdout to close, or that kills
+ *     the runtime's process group, must not see or touch it.
+ *   - Bounded: DOCKYARD_RUNC_START_TIMEOUT seconds (default 30; a first use may build the project),
+ *     after which, or when the daemon process dies first, the verb runs on the JVM path.
+ * The handshake (hello BUILD NAMESPACES) makes a daemon of another build, or one living in other
+ * namespaces than ours, refuse us: the first shuts itself down and we start a fresh one (once),
+ * the second we leave alone and take the JVM path. */
+
+#include <sys/file.h>
+#include <time.h>
+
+#ifndef DOCKYARD_BUILD_ID
+#define DOCKYARD_BUILD_ID "unbuilt"
+#endif
+
+enum { START_TIMEOUT_DEFAULT_S = 30, START_POLL_US = 3000 };
+/* client_session results besides an exit status */
+enum { SESSION_ERROR = -1, SESSION_REFUSED_BUILD = -2, SESSION_REFUSED = -3 };
+
+static long long monotonic_ms(void)
 {
-	struct err e;
-	int conn = connect_unix(socket_path, "runc daemon", &e);
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A non-negative integer from the environment, or DFLT when unset or malformed. */
+static long env_seconds(const char *name, long dflt)
+{
+	const char *v = getenv(name);
+	if (!v || !*v)
+		return dflt;
+	char *end;
+	errno = 0;
+	long n = strtol(v, &end, 10);
+	return errno == 0 && *end == '\0' && n >= 0 && n <= 86400 ? n : dflt;
+}
+
+/* The namespaces the daemon's Java side acts in (paths, cgroups, hooks, /proc/PID): "cgroup:[N]
+ * ipc:[N] ..." in a fixed order; the daemon builds the same string for itself. */
+static void namespace_ids(char *out, size_t cap)
+{
+	static const char *const kinds[] = { "cgroup", "ipc", "mnt", "net", "pid", "time", "user", "uts" };
+	size_t n = 0;
+	out[0] = '\0';
+	for (size_t i = 0; i < ARRAY_LEN(kinds); i++) {
+		char path[32], link[64];
+		snprintf(path, sizeof path, "/proc/self/ns/%s", kinds[i]);
+		ssize_t r = readlink(path, link, sizeof link - 1);
+		if (r < 0)
+			continue; /* a kernel without this kind: the daemon sees the same */
+		link[r] = '\0';
+		int w = snprintf(out + n, cap - n, "%s%s", n ? " " : "", link);
+		if (w < 0 || (size_t)w >= cap - n)
+			return;
+		n += (size_t)w;
+	}
+}
+
+/* Connects to the daemon and checks that it runs as our uid: a socket anyone could have bound
+ * would otherwise hand us plans to execute as root. errno is ENOENT/ECONNREFUSED when nobody
+ * listens there. */
+static int daemon_connect(const char *socket_path, struct err *e)
+{
+	int conn = connect_unix(socket_path, "runc daemon", e);
 	if (conn < 0)
-		client_fallback(argc, argv, &e);
-	if (send_request(conn, argc, argv, &e) < 0)
-		client_fallback(argc, argv, &e);
+		return -1;
+	struct ucred cred;
+	socklen_t len = sizeof cred;
+	if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		int saved = errno;
+		close_fd(&conn);
+		errno = EPERM;
+		return fail(e, saved, "credentials of the runc daemon on %s", socket_path);
+	}
+	if (cred.uid != geteuid()) {
+		close_fd(&conn);
+		errno = EPERM;
+		return fail(e, 0, "the runc daemon on %s runs as uid %u, not as ours (%u): not using it", socket_path,
+			    (unsigned)cred.uid, (unsigned)geteuid());
+	}
+	return conn;
+}
+
+/* Splits SOCKET_PATH's directory into DIR; "" means the root directory. */
+static int socket_dir(const char *socket_path, char *dir, size_t size, struct err *e)
+{
+	const char *slash = strrchr(socket_path, '/');
+	if (!slash) {
+		snprintf(dir, size, ".");
+		return 0;
+	}
+	if ((size_t)(slash - socket_path) >= size)
+		return fail(e, ENAMETOOLONG, "runc daemon socket %s", socket_path);
+	memcpy(dir, socket_path, (size_t)(slash - socket_path));
+	dir[slash - socket_path] = '\0';
+	return 0;
+}
+
+static int private_socket_dir(const char *socket_path, struct err *e)
+{
+	char dir[PATH_MAX];
+	if (socket_dir(socket_path, dir, sizeof dir, e) < 0)
+		return -1;
+	const char *d = dir[0] ? dir : "/";
+	if (mkdir(d, 0700) < 0 && errno != EEXIST)
+		return fail(e, errno, "create %s", d);
+	struct stat st;
+	if (lstat(d, &st) < 0)
+		return fail(e, errno, "stat %s", d);
+	/* nobody else may create or replace files in it (reading it is harmless: the socket is 0600) */
+	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid() || (st.st_mode & 022) != 0)
+		return fail(e, 0, "%s is not a directory of uid %u that only it can write: not starting a runc daemon there", d,
+			    (unsigned)geteuid());
+	return 0;
+}
+
+/* In the daemon process (a grandchild, in its own session): stdio, fds, cwd and environment that
+ * owe nothing to the client that happened to start it, then the front end. */
+static _Noreturn void exec_daemon(const char *front, const char *socket_path, bool general)
+{
+	char log[PATH_MAX + 8], idle[24];
+	struct err e;
+	int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	snprintf(log, sizeof log, "%s.log", socket_path);
+	int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	struct stat st;
+	/* each daemon adds a few lines; a log that grew past 1 MiB over many starts begins again */
+	if (out >= 0 && fstat(out, &st) == 0 && st.st_size > (1 << 20))
+		(void)ftruncate(out, 0);
+	if (null < 0 || dup2(null, STDIN_FILENO) < 0 || dup2(out >= 0 ? out : null, STDOUT_FILENO) < 0 ||
+	    dup2(out >= 0 ? out : null, STDERR_FILENO) < 0)
+		_exit(127);
+	/* the general daemon keeps the cwd and environment it serves (they are in its socket's name) */
+	if (close_fds_on_exec(&e) < 0 || (!general && chdir("/") < 0))
+		_exit(127);
+	sigset_t none;
+	sigemptyset(&none);
+	(void)sigprocmask(SIG_SETMASK, &none, NULL);
+	(void)signal(SIGPIPE, SIG_DFL);
+	snprintf(idle, sizeof idle, "%ld", env_seconds(general ? "DOCKYARD_RESIDENT_IDLE" : "DOCKYARD_RUNC_IDLE", 60));
+	if (general) {
+		char *args[] = { (char *)front, (char *)"resident", (char *)"--socket", (char *)socket_path, (char *)"--idle-timeout", idle, NULL };
+		execv(front, args);
+		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s: %s\n", front, strerror(errno));
+		_exit(127);
+	}
+	/* The environment is fixed so that the daemon behaves the same whoever started it. DOCKYARD_RUNC_TRACE and friends are read per
+	 * verb on the JVM path only (bin/dockyard-runc does not use the daemon when they are set). */
+	char *envp[] = { (char *)"PATH=" DEFAULT_PATH, (char *)"LC_CTYPE=C.UTF-8", (char *)"HOME=/", NULL, NULL, NULL };
+	size_t n = 3;
+	/* which JDK and which classes (bin/dockyard's DOCKYARD_CLASSPATH): part of the build, not knobs */
+	static const char *const kept[] = { "JAVA_HOME", "DOCKYARD_CLASSPATH" };
+	for (size_t i = 0; i < ARRAY_LEN(kept); i++) {
+		const char *v = getenv(kept[i]);
+		if (v && *v && asprintf(&envp[n], "%s=%s", kept[i], v) > 0)
+			n++;
+		else
+			envp[n] = NULL;
+	}
+	char *args[] = { (char *)front, (char *)"runc", (char *)"daemon", (char *)"--socket", (char *)socket_path,
+			 (char *)"--idle-timeout", idle, NULL };
+	execve(front, args, envp);
+	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: exec %s: %s\n", front, strerror(errno));
+	_exit(127);
+}
+
+/* Starts the daemon detached (double fork, so it is nobody's child here and no subreaper waits on
+ * it as ours) and returns its pid. */
+static pid_t spawn_daemon(const char *front, const char *socket_path, bool general, struct err *e)
+{
+	int p[2];
+	if (pipe2(p, O_CLOEXEC) < 0)
+		return fail(e, errno, "pipe");
+	pid_t mid = fork();
+	if (mid < 0) {
+		close_fd(&p[0]);
+		close_fd(&p[1]);
+		return fail(e, errno, "fork");
+	}
+	if (mid == 0) {
+		(void)setsid();
+		pid_t daemon = fork();
+		if (daemon == 0)
+			exec_daemon(front, socket_path, general);
+		(void)write_all(p[1], &daemon, sizeof daemon);
+		_exit(daemon < 0);
+	}
+	close_fd(&p[1]);
+	pid_t daemon = -1;
+	ssize_t r;
+	while ((r = read(p[0], &daemon, sizeof daemon)) < 0 && errno == EINTR)
+		;
+	close_fd(&p[0]);
+	int status;
+	(void)reap(mid, &status);
+	if (r != (ssize_t)sizeof daemon || daemon < 0)
+		return fail(e, 0, "could not start the runc daemon");
+	return daemon;
+}
+
+/* Connects to the daemon on SOCKET_PATH, starting it first when nobody listens there (see above).
+ * Returns the connection, or -1 with *e saying why the JVM path has to do. */
+static int client_connect(const char *socket_path, bool start, bool general, struct err *e)
+{
+	int conn = daemon_connect(socket_path, e);
+	if (conn >= 0 || !start || (errno != ENOENT && errno != ECONNREFUSED))
+		return conn;
+	const char *front = getenv("DOCKYARD_RUNC_FALLBACK");
+	const char *autostart = getenv("DOCKYARD_RUNC_AUTOSTART");
+	if (!front || !*front || (autostart && strcmp(autostart, "0") == 0))
+		return -1; /* *e says nobody listens */
+	if (private_socket_dir(socket_path, e) < 0)
+		return -1;
+	long long deadline = monotonic_ms() + env_seconds("DOCKYARD_RUNC_START_TIMEOUT", START_TIMEOUT_DEFAULT_S) * 1000;
+	char lockpath[PATH_MAX + 8];
+	snprintf(lockpath, sizeof lockpath, "%s.lock", socket_path);
+	int lock = open(lockpath, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (lock < 0)
+		return fail(e, errno, "open %s", lockpath);
+	while (flock(lock, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			fail(e, errno, "lock %s", lockpath);
+			goto out;
+		}
+		/* another client is starting it: take it as soon as it answers */
+		if ((conn = daemon_connect(socket_path, e)) >= 0 || errno == EPERM)
+			goto out;
+		if (monotonic_ms() > deadline) {
+			fail(e, 0, "the runc daemon did not come up on %s in time", socket_path);
+			goto out;
+		}
+		usleep(START_POLL_US);
+	}
+	/* started (or shut down) while we waited for the lock? */
+	if ((conn = daemon_connect(socket_path, e)) >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
+		goto out;
+	pid_t daemon = spawn_daemon(front, socket_path, general, e);
+	if (daemon < 0)
+		goto out;
+	for (;;) {
+		if ((conn = daemon_connect(socket_path, e)) >= 0 || (errno != ENOENT && errno != ECONNREFUSED))
+			break;
+		if (kill(daemon, 0) < 0 && errno == ESRCH) {
+			fail(e, 0, "the runc daemon exited before it listened on %s (see %s.log)", socket_path, socket_path);
+			break;
+		}
+		if (monotonic_ms() > deadline) {
+			fail(e, 0, "the runc daemon did not come up on %s in time (see %s.log)", socket_path, socket_path);
+			break;
+		}
+		usleep(START_POLL_US);
+	}
+out:
+	close_fd(&lock); /* releases the flock */
+	return conn;
+}
+
+static int send_request(int fd, int argc, char **argv, struct err *e)
+{
+	char cwd[PATH_MAX];
+	if (!getcwd(cwd, sizeof cwd))
+		return fail(e, errno, "getcwd");
+	/* first who we are: the build (a daemon of another build must not serve us) and the
+	 * namespaces (the daemon's Java side must see the same files, cgroups and processes) */
+	char ns[512], head[64];
+	namespace_ids(ns, sizeof ns);
+	int n = snprintf(head, sizeof head, "hello %zu:", strlen(DOCKYARD_BUILD_ID));
+	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, DOCKYARD_BUILD_ID, strlen(DOCKYARD_BUILD_ID)) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	n = snprintf(head, sizeof head, " %zu:", strlen(ns));
+	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, ns, strlen(ns)) < 0 || write_all(fd, "\n", 1) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	/* our pid first: the daemon reaches our /dev/fd/N (`-p <(...)`) through /proc/PID/fd/N */
+	char pid[24];
+	int pidlen = snprintf(pid, sizeof pid, "%d", (int)getpid());
+	n = snprintf(head, sizeof head, "request %d:%s %zu:", pidlen, pid, strlen(cwd));
+	if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, cwd, strlen(cwd)) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	for (int i = 0; i < argc; i++) {
+		n = snprintf(head, sizeof head, " %zu:", strlen(argv[i]));
+		if (write_all(fd, head, (size_t)n) < 0 || write_all(fd, argv[i], strlen(argv[i])) < 0)
+			return fail(e, errno, "write to the runc daemon");
+	}
+	if (write_all(fd, "\n", 1) < 0)
+		return fail(e, errno, "write to the runc daemon");
+	return 0;
+}
+
+/* One verb over CONN: the exit status, SESSION_ERROR (*e says why), or SESSION_REFUSED[_BUILD]
+ * when the daemon would not serve us (then nothing was written to stdout or stderr). */
+static int client_session(int conn, int argc, char **argv, struct err *e)
+{
+	if (send_request(conn, argc, argv, e) < 0)
+		return SESSION_ERROR;
 	char word[16];
+	bool first = true;
 	for (;;) {
 		int code = 0;
-		long len = read_frame_header(conn, word, sizeof word, &code, &e);
+		long len = read_frame_header(conn, word, sizeof word, &code, e);
 		if (len == -1 && strcmp(word, "exit") == 0)
 			return code;
 		if (len < 0)
-			break;
+			return SESSION_ERROR;
 		char *buf = malloc((size_t)len + 1);
-		if (!buf) {
-			fail(&e, errno, "frame of %ld bytes", len);
-			break;
-		}
+		if (!buf)
+			return fail(e, errno, "frame of %ld bytes", len);
 		char nl;
-		if (read_exact(conn, buf, (size_t)len, &e) < 0 || read_exact(conn, &nl, 1, &e) < 0) {
+		if (read_exact(conn, buf, (size_t)len, e) < 0 || read_exact(conn, &nl, 1, e) < 0) {
 			free(buf);
-			break;
+			return SESSION_ERROR;
 		}
+		buf[len] = '\0';
+		int refused = 0;
+		if (first && strcmp(word, "err") == 0 && strcmp(buf, "dockyard runc daemon: malformed request\n") == 0) {
+			/* a daemon from before the hello (it read ours as a malformed request): not ours */
+			free(buf);
+			fail(e, 0, "the runc daemon predates this client");
+			return SESSION_REFUSED;
+		}
+		first = false;
 		if (strcmp(word, "out") == 0)
 			(void)write_all(STDOUT_FILENO, buf, (size_t)len);
 		else if (strcmp(word, "err") == 0)
 			(void)write_all(STDERR_FILENO, buf, (size_t)len);
 		else if (strcmp(word, "plan") == 0)
-			(void)client_run_plan(conn, buf, (size_t)len, &e);
-		else {
-			free(buf);
-			fail(&e, 0, "unknown frame \"%s\" from the runc daemon", word);
-			break;
-		}
+			(void)client_run_plan(conn, buf, (size_t)len, e);
+		else if (strcmp(word, "refuse") == 0) {
+			fail(e, 0, "the runc daemon refused: %s", buf);
+			refused = strncmp(buf, "build", 5) == 0 ? SESSION_REFUSED_BUILD : SESSION_REFUSED;
+		} else
+			refused = fail(e, 0, "unknown frame \"%s\" from the runc daemon", word);
 		free(buf);
+		if (refused)
+			return refused;
 	}
+}
+
+static int resident_main(int argc, char **argv);
+
+static int client_main(const char *socket_path, int argc, char **argv)
+{
+	struct err e;
+	if (strcmp(socket_path, "--resident") == 0)
+		return resident_main(argc, argv);
+	int code = SESSION_ERROR;
+	/* a daemon of another build shuts itself down when it refuses us: start ours, once */
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int conn = client_connect(socket_path, true, false, &e);
+		if (conn < 0)
+			client_fallback(argc, argv, &e, false);
+		code = client_session(conn, argc, argv, &e);
+		close_fd(&conn);
+		if (code != SESSION_REFUSED_BUILD)
+			break;
+	}
+	if (code == SESSION_REFUSED || code == SESSION_REFUSED_BUILD)
+		client_fallback(argc, argv, &e, false);
+	if (code >= 0)
+		return code;
 	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e.msg);
 	return 1;
 }
@@ -3013,13 +3329,130 @@ static int run_from_sealed_copy(char **argv, struct err *e)
 	return fail(e, saved, "exec the sealed copy");
 }
 
+/* ---- The general resident front end: `dockyard-nsexec client --resident KIT VERB ...` --------
+ *
+ * For bin/dockyard verbs other than runc's (those bin/dockyard lists: they read no stdin, need no
+ * terminal, serve nothing), a resident JVM (`dockyard resident`) runs Main with its System.out
+ * and System.err framed back to us. A JVM cannot take over a caller's cwd and environment per
+ * request, so each daemon serves exactly one: its socket's name is a hash of the build, our uid,
+ * cwd, umask, namespaces and environment (less a few shell and harness bookkeeping variables),
+ * and it is started in that cwd with that environment. Another directory or environment gets
+ * another daemon (each exits when idle; at most RESIDENT_MAX at a time). */
+
+static void fnv(uint64_t *h, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++) {
+		*h ^= p[i];
+		*h *= 1099511628211ULL;
+	}
+	*h ^= 0xff; /* field separator */
+	*h *= 1099511628211ULL;
+}
+
+extern char **environ;
+
+/* Variables that shells and benchmark harnesses change from one command to the next and that no
+ * program acts on: left out of the key, or every call would get a daemon of its own (hyperfine
+ * varies the length of its variable on every run on purpose). The daemon keeps those of the
+ * call that started it. */
+static bool bookkeeping(const char *var)
+{
+	static const char *const names[] = { "_=", "OLDPWD=", "SHLVL=", "HYPERFINE_RANDOMIZED_ENVIRONMENT_OFFSET=" };
+	for (size_t i = 0; i < ARRAY_LEN(names); i++)
+		if (strncmp(var, names[i], strlen(names[i])) == 0)
+			return true;
+	return false;
+}
+
+enum { RESIDENT_MAX = 4 };
+
+/* How many resident daemons (sockets) live beside PATH: each is a JVM of ~100-200 MB, so with
+ * RESIDENT_MAX of them a call from yet another cwd or environment takes the JVM path instead. */
+static int resident_count(const char *path)
+{
+	char dir[PATH_MAX];
+	struct err e;
+	if (socket_dir(path, dir, sizeof dir, &e) < 0)
+		return 0;
+	DIR *d = opendir(dir);
+	if (!d)
+		return 0;
+	int n = 0;
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		size_t len = strlen(de->d_name);
+		if (strncmp(de->d_name, "resident-", 9) == 0 && len > 5 && strcmp(de->d_name + len - 5, ".sock") == 0)
+			n++;
+	}
+	closedir(d);
+	return n;
+}
+
+static int resident_socket(char *path, size_t size, struct err *e)
+{
+	char cwd[PATH_MAX], ns[512], num[32];
+	if (!getcwd(cwd, sizeof cwd))
+		return fail(e, errno, "getcwd");
+	namespace_ids(ns, sizeof ns);
+	mode_t mask = umask(0);
+	umask(mask);
+	uint64_t h = 14695981039346656037ULL;
+	fnv(&h, DOCKYARD_BUILD_ID, strlen(DOCKYARD_BUILD_ID));
+	snprintf(num, sizeof num, "%u %o", (unsigned)geteuid(), (unsigned)mask);
+	fnv(&h, num, strlen(num));
+	fnv(&h, cwd, strlen(cwd));
+	fnv(&h, ns, strlen(ns));
+	for (char **v = environ; *v; v++)
+		if (!bookkeeping(*v))
+			fnv(&h, *v, strlen(*v));
+	const char *xdg = getenv("XDG_RUNTIME_DIR");
+	int n;
+	if (xdg && *xdg == '/')
+		n = snprintf(path, size, "%s/dockyard/resident-%016llx.sock", xdg, (unsigned long long)h);
+	else if (geteuid() == 0)
+		n = snprintf(path, size, "/run/dockyard/resident-%016llx.sock", (unsigned long long)h);
+	else
+		return fail(e, 0, "no XDG_RUNTIME_DIR for the resident front end");
+	if (n < 0 || (size_t)n >= size)
+		return fail(e, ENAMETOOLONG, "resident front end socket");
+	return 0;
+}
+
+static int resident_main(int argc, char **argv)
+{
+	struct err e;
+	char path[PATH_MAX];
+	if (resident_socket(path, sizeof path, &e) < 0)
+		client_fallback(argc, argv, &e, true);
+	int code = SESSION_ERROR;
+	bool start = access(path, F_OK) == 0 || resident_count(path) < RESIDENT_MAX;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int conn = client_connect(path, start, true, &e);
+		if (conn < 0)
+			client_fallback(argc, argv, &e, true);
+		code = client_session(conn, argc, argv, &e);
+		close_fd(&conn);
+		if (code != SESSION_REFUSED_BUILD)
+			break;
+	}
+	if (code == SESSION_REFUSED || code == SESSION_REFUSED_BUILD)
+		client_fallback(argc, argv, &e, true);
+	if (code >= 0)
+		return code;
+	(void)dprintf(STDERR_FILENO, "dockyard: %s\n", e.msg);
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	struct plan plan;
 	struct err e;
 	struct channels ch = { .notify = -1, .console = -1, .fifo = -1, .sync = -1 };
-	/* Client mode forks plan-running helpers from its own image, so it is sealed too. */
-	if (run_from_sealed_copy(argv, &e) < 0) {
+	/* Client mode forks plan-running helpers from its own image, so it is sealed too; the
+	 * resident front end of the other kits never comes near a container and skips the copy. */
+	bool resident = argc >= 3 && strcmp(argv[1], "client") == 0 && strcmp(argv[2], "--resident") == 0;
+	if (!resident && run_from_sealed_copy(argv, &e) < 0) {
 		(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e.msg);
 		return 1;
 	}

@@ -26,13 +26,18 @@ class RuncDaemonTest {
   record Reply(String out, String err, int exit) {}
 
   Reply call(String cwd, String... args) throws Exception {
+    return callAs(RuncDaemon.Identity.current().build(), RuncDaemon.Identity.currentNamespaces(), cwd, args);
+  }
+
+  Reply callAs(String build, String namespaces, String cwd, String... args) throws Exception {
+    RuncDaemon.Identity identity = RuncDaemon.Identity.current();
     Path sock = dir.resolve("d.sock");
     Files.deleteIfExists(sock);
     try (ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
       server.bind(UnixDomainSocketAddress.of(sock));
       Thread t = Thread.ofVirtual().start(() -> {
         try {
-          RuncDaemon.serve(server.accept());
+          RuncDaemon.serve(server.accept(), new RuncDaemon.Resident(server, null, null, identity, java.time.Duration.ZERO));
         } catch (IOException e) {
           throw new RuntimeException(e);
         }
@@ -40,7 +45,7 @@ class RuncDaemonTest {
       try (SocketChannel c = SocketChannel.open(UnixDomainSocketAddress.of(sock))) {
         List<Object> a = new ArrayList<>(List.of(ProcessHandle.current().pid(), cwd));
         a.addAll(List.of(args));
-        c.write(java.nio.ByteBuffer.wrap(Plan.builder().add("request", a).build().encode()));
+        c.write(java.nio.ByteBuffer.wrap(Plan.builder().add("hello", List.of(build, namespaces)).add("request", a).build().encode()));
         InputStream in = Channels.newInputStream(c);
         StringBuilder out = new StringBuilder(), err = new StringBuilder();
         while (true) {
@@ -48,6 +53,10 @@ class RuncDaemonTest {
           if (d.keyword().equals("exit")) {
             t.join();
             return new Reply(out.toString(), err.toString(), Integer.parseInt(d.args().getFirst()));
+          }
+          if (d.keyword().equals("refuse")) {
+            t.join();
+            return new Reply(out.toString(), "refuse " + d.args().getFirst(), -1);
           }
           (d.keyword().equals("out") ? out : err).append(d.args().getFirst());
         }
@@ -101,5 +110,17 @@ class RuncDaemonTest {
 
     Reply nested = call(dir.toString(), "daemon");
     assertEquals(1, nested.exit());
+  }
+
+  @Test
+  void aClientOfAnotherBuildOrOtherNamespacesIsRefusedBeforeAnythingRuns() throws Exception {
+    Path bundle = Files.createDirectories(dir.resolve("other"));
+    Reply build = callAs("another-build", RuncDaemon.Identity.currentNamespaces(), bundle.toString(), "spec");
+    assertEquals(-1, build.exit());
+    assertTrue(build.err().startsWith("refuse build another-build asked a daemon of build "), build.err());
+    Reply ns = callAs(RuncDaemon.Identity.current().build(), "mnt:[1]", bundle.toString(), "spec");
+    assertEquals(-1, ns.exit());
+    assertTrue(ns.err().startsWith("refuse namespaces: "), ns.err());
+    assertFalse(Files.exists(bundle.resolve("config.json")), "a refused request must not run");
   }
 }
