@@ -172,8 +172,9 @@ jq -s -r '
   | (($r | map(select(.command == "crun (in ns)" or .command == "crun"))[0].mean)
      // ($r | map(select(.command == "crun+wrapper"))[0].mean)) as $crun
   | def f(x): if x == null then "-" else (x * 100 | round / 100 | tostring) end;
+    def ms(x): if x == null then "-" else f(x * 1000) end;   # one run has no sd
     ["runtime", "mean ms", "sd ms", "median ms", "min ms", "x runc", "x crun"],
-    ($r[] | [.command, f(.mean * 1000), f(.stddev * 1000), f(.median * 1000), f(.min * 1000),
+    ($r[] | [.command, ms(.mean), ms(.stddev), ms(.median), ms(.min),
              f(.mean / $runc), (if $crun then f(.mean / $crun) else "-" end)])
   | @tsv' "${JSONS[@]}" $( [ -f "$T/ns.json" ] && echo "$T/ns.json") | column -t -s $'\t'
 if [ $HYBRID = 1 ] && [ -n "$CRUN" ]; then
