@@ -250,6 +250,8 @@ struct plan {
 	mode_t umask;
 	bool has_oom;
 	int oom_score_adj;
+	unsigned preserve_fds; /* fds 3 .. 3+N-1 of the caller go to the process (runc --preserve-fds) */
+	pid_t preserve_from;   /* 0: the helper inherited them; else the process that holds them */
 	bool has_caps;
 	uint64_t caps[CAPS_SETS];
 	struct sock_filter *seccomp;
@@ -655,6 +657,18 @@ struct directive {
 #define STRING(kw, member) { kw, 1, 1, false, SET_STRING, offsetof(struct plan, member), NULL }
 #define CALL(kw, min, max, repeat, fn) { kw, min, max, repeat, CUSTOM, 0, fn }
 
+/* preserve-fds N [PID]: PID is the process that holds the caller's fds when the helper did not
+ * inherit them (a JVM's child gets only stdio); they are fetched from it with pidfd_getfd. */
+static int h_preserve_fds(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long n, pid = 0;
+	if (parse_num(l->arg[0], 10, 4096, &n, e) < 0 || (l->argc > 1 && parse_num(l->arg[1], 10, INT_MAX, &pid, e) < 0))
+		return -1;
+	p->preserve_fds = (unsigned)n;
+	p->preserve_from = (pid_t)pid;
+	return 0;
+}
+
 static const struct directive directives[] = {
 	CALL("mode", 1, 1, false, h_mode),
 	STRING("notify", notify),
@@ -678,6 +692,7 @@ static const struct directive directives[] = {
 	STRING("domainname", domainname),
 	CALL("rlimit", 3, 3, true, h_rlimit),
 	CALL("oom-score-adj", 1, 1, false, h_oom),
+	CALL("preserve-fds", 1, 2, false, h_preserve_fds),
 	CALL("hook", 5, ANY, true, h_hook),
 	CALL("state", 2, 2, false, h_state),
 	CALL("user", 2, ANY, false, h_user),
@@ -955,6 +970,7 @@ struct channels {
 	int console; /* child: where the pty master goes */
 	int fifo;    /* child, create mode: O_PATH fd of exec.fifo */
 	int sync;    /* the parent's or the child's end of the socketpair */
+	int *preserved; /* preserve-fds from another process: its fds 3.., fetched (-1: not open) */
 };
 
 /* Connects to a unix stream socket. Paths too long for sun_path are reached through an O_PATH
@@ -1064,6 +1080,31 @@ static int await_runtime_go(int notify, struct err *e)
 
 /* Everything that needs host paths is opened before any namespace is joined. The fifo is opened
  * here rather than in the child so that joining a mount namespace cannot hide it. */
+/* preserve-fds from another process (the runtime's JVM, which holds the caller's fds 3.. but
+ * cannot hand them to its children): the same open files, taken with pidfd_getfd. An fd that
+ * process does not have stays a hole, as it would be for runc. */
+static int fetch_preserved_fds(const struct plan *p, struct channels *ch, struct err *e)
+{
+	if (p->preserve_fds == 0 || p->preserve_from == 0)
+		return 0;
+	ch->preserved = calloc(p->preserve_fds, sizeof *ch->preserved);
+	if (!ch->preserved)
+		return fail(e, ENOMEM, "preserve-fds");
+	int pidfd = (int)syscall(SYS_pidfd_open, p->preserve_from, 0);
+	if (pidfd < 0)
+		return fail(e, errno, "preserve-fds: pidfd_open %d", (int)p->preserve_from);
+	for (unsigned i = 0; i < p->preserve_fds; i++) {
+		ch->preserved[i] = (int)syscall(SYS_pidfd_getfd, pidfd, 3 + (int)i, 0);
+		if (ch->preserved[i] < 0 && errno != EBADF) {
+			int saved = errno;
+			close_fd(&pidfd);
+			return fail(e, saved, "preserve-fds: fd %u of process %d", 3 + i, (int)p->preserve_from);
+		}
+	}
+	close_fd(&pidfd);
+	return 0;
+}
+
 static int open_channels(const struct plan *p, struct channels *ch, struct err *e)
 {
 	/* In client mode the daemon connection is already the notify channel. */
@@ -1073,7 +1114,7 @@ static int open_channels(const struct plan *p, struct channels *ch, struct err *
 		return -1;
 	if (p->fifo && (ch->fifo = open(p->fifo, O_PATH | O_CLOEXEC)) < 0)
 		return fail(e, errno, "open fifo %s", p->fifo);
-	return 0;
+	return fetch_preserved_fds(p, ch, e);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -2457,13 +2498,14 @@ static int wait_for_start(int fifo, struct err *e)
 	return rc;
 }
 
-/* Only stdio crosses into the container: whatever else the caller (a shell, a test harness, the
- * daemon client) had open is marked close-on-exec, as runc does without --preserve-fds. Done
+/* Only stdio (and the --preserve-fds range below FROM) crosses into the container: whatever else
+ * the caller (a shell, a test harness, the daemon client) had open is marked close-on-exec, as
+ * runc does. Done
  * before seccomp, whose profile need not allow close_range; kernels before 5.11 lack
  * CLOSE_RANGE_CLOEXEC, so /proc/self/fd is walked instead. */
-static int close_fds_on_exec(struct err *e)
+static int close_fds_on_exec(unsigned from, struct err *e)
 {
-	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+	if (syscall(SYS_close_range, from, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
 		return 0;
 	DIR *d = opendir("/proc/self/fd");
 	if (!d)
@@ -2472,7 +2514,7 @@ static int close_fds_on_exec(struct err *e)
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		int fd = atoi(de->d_name);
-		if (fd > 2 && fd != self)
+		if (fd >= (int)from && fd != self)
 			(void)fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	}
 	closedir(d);
@@ -2496,14 +2538,61 @@ static int enter_cwd(const char *cwd, struct err *e)
 	return 0;
 }
 
+/* Moves FD (if open and below MIN) to the lowest free number at or above MIN, close-on-exec. */
+static int move_fd_above(int *fd, int min, struct err *e)
+{
+	if (*fd < 0 || *fd >= min)
+		return 0;
+	int moved = fcntl(*fd, F_DUPFD_CLOEXEC, min);
+	if (moved < 0)
+		return fail(e, errno, "move fd %d", *fd);
+	close_fd(fd);
+	*fd = moved;
+	return 0;
+}
+
+/* --preserve-fds N: the caller's fds 3 .. 3+N-1 are the process's, at the same numbers and
+ * without close-on-exec. The child's own channels move out of that range first (they are ours,
+ * never the caller's); fds fetched from another process are put in place with dup2. */
+static int place_preserved_fds(const struct plan *p, struct channels *ch, struct err *e)
+{
+	if (p->preserve_fds == 0)
+		return 0;
+	int lim = 3 + (int)p->preserve_fds;
+	if (move_fd_above(&ch->sync, lim, e) < 0 || move_fd_above(&ch->fifo, lim, e) < 0 || move_fd_above(&ch->console, lim, e) < 0)
+		return -1;
+	if (!ch->preserved) {
+		for (int fd = 3; fd < lim; fd++) {
+			int flags = fcntl(fd, F_GETFD);
+			if (flags >= 0 && (flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+				return fail(e, errno, "preserve fd %d", fd);
+		}
+		return 0;
+	}
+	for (unsigned i = 0; i < p->preserve_fds; i++)
+		if (move_fd_above(&ch->preserved[i], lim, e) < 0)
+			return -1;
+	for (unsigned i = 0; i < p->preserve_fds; i++) {
+		int target = 3 + (int)i;
+		if (ch->preserved[i] < 0) {
+			(void)close(target);
+			continue;
+		}
+		if (dup2(ch->preserved[i], target) < 0)
+			return fail(e, errno, "preserve fd %d", target);
+		close_fd(&ch->preserved[i]);
+	}
+	return 0;
+}
+
 /* Closes every fd above stdio except the ones the child still needs: nothing the caller had
  * open (a directory of the host above all) may be reachable through /proc/self/fd while the
  * child runs in the container, or be named as its cwd. runc passes nothing either without
  * --preserve-fds. */
-static int close_inherited_fds(const struct channels *ch, struct err *e)
+static int close_inherited_fds(const struct plan *p, const struct channels *ch, struct err *e)
 {
 	int keep[] = { ch->sync, ch->fifo, ch->console };
-	unsigned from = 3;
+	unsigned from = 3 + p->preserve_fds; /* the preserved fds, if any, sit right above stdio */
 	for (;;) {
 		int next = -1; /* the smallest kept fd at or above FROM */
 		for (size_t i = 0; i < ARRAY_LEN(keep); i++)
@@ -2564,7 +2653,7 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 	umask(p->has_umask ? p->umask : 022);
 	if (p->cwd && enter_cwd(p->cwd, e) < 0)
 		return -1;
-	if (close_fds_on_exec(e) < 0)
+	if (close_fds_on_exec(3 + p->preserve_fds, e) < 0)
 		return -1;
 	if (p->seccomp && !p->no_new_privs && install_seccomp(p, e) < 0)
 		return -1;
@@ -2617,7 +2706,7 @@ static int child_main(const struct plan *p, struct channels *ch, struct err *e)
 	 * joined pid namespace) but lack CAP_SYS_PTRACE on the host. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return fail(e, errno, "prctl(PR_SET_DUMPABLE)");
-	if (close_inherited_fds(ch, e) < 0)
+	if (place_preserved_fds(p, ch, e) < 0 || close_inherited_fds(p, ch, e) < 0)
 		return -1;
 	if (await_parent_go(ch->sync, &hostpid, e) < 0)
 		return -1;
@@ -2674,6 +2763,8 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
 	close_fd(&pair[1]);
 	close_fd(&ch->fifo);
 	close_fd(&ch->console);
+	for (unsigned i = 0; ch->preserved && i < p->preserve_fds; i++)
+		close_fd(&ch->preserved[i]);
 	ch->sync = pair[0];
 	int code = supervise(p, ch, child, e);
 	if (code < 0) {

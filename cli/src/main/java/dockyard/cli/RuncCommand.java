@@ -281,13 +281,12 @@ final class RuncCommand implements Runnable {
         @Option(names = "--pid-file", description = "Write the container process's pid here.") Path pidFile;
         @Option(names = "--no-pivot", description = "Accepted; pivot_root is always used.") boolean noPivot;
         @Option(names = "--no-new-keyring", description = "Accepted; no session keyring is created.") boolean noNewKeyring;
-        @Option(names = "--preserve-fds", description = "Not supported (must be 0).") int preserveFds;
+        @Option(names = "--preserve-fds", description = "Pass this many more fds (3, 4, …) to the process, besides stdio.") int preserveFds;
         @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
 
         OciRuntime.CreateOptions options(boolean detach, boolean keep) {
-            if (preserveFds != 0) throw new RuntimeError("--preserve-fds is not supported");
             if (keep && detach) throw new RuntimeError("--detach and --keep are incompatible");
-            return new OciRuntime.CreateOptions(parent.abs(consoleSocket), parent.abs(pidFile), detach, keep);
+            return new OciRuntime.CreateOptions(parent.abs(consoleSocket), parent.abs(pidFile), detach, keep, preserveFds);
         }
     }
 
@@ -396,7 +395,8 @@ final class RuncCommand implements Runnable {
         @Option(names = "--no-new-privs", description = "Set no_new_privs for the process.") boolean noNewPrivs;
         @Option(names = "--apparmor", description = "Ignored: AppArmor is not supported.") String apparmor;
         @Option(names = "--process-label", description = "Ignored: SELinux is not supported.") String processLabel;
-        @Option(names = "--preserve-fds", description = "Not supported (must be 0).") int preserveFds;
+        @Option(names = "--preserve-fds", description = "Pass this many more fds (3, 4, …) to the process, besides stdio.") int preserveFds;
+        @Option(names = "--cgroup", description = "Run in this sub-cgroup of the container's: [CONTROLLER[,CONTROLLER]:]PATH (repeatable).") List<String> cgroups = new ArrayList<>();
         @Option(names = "--ignore-paused", description = "Exec into a paused container anyway (the process starts frozen).") boolean ignorePaused;
         @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
@@ -416,7 +416,6 @@ final class RuncCommand implements Runnable {
         private int execute() throws Exception {
             {
                 OciRuntime rt = parent.runtime();
-                if (preserveFds != 0) throw new RuntimeError("--preserve-fds is not supported");
                 Spec.Process p;
                 if (process != null) {
                     Path file = parent.abs(process);
@@ -433,7 +432,7 @@ final class RuncCommand implements Runnable {
                     ContainerState st = rt.store().load(id);
                     p = fromFlags(st.config().process());
                 }
-                return rt.exec(id, new OciRuntime.ExecOptions(p, parent.abs(consoleSocket), parent.abs(pidFile), detach, ignorePaused));
+                return rt.exec(id, new OciRuntime.ExecOptions(p, parent.abs(consoleSocket), parent.abs(pidFile), detach, ignorePaused, cgroups, preserveFds));
             }
         }
 

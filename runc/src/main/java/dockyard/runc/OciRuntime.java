@@ -45,7 +45,11 @@ public final class OciRuntime {
    *
    * @param keep run in the foreground leaves the stopped container (state, cgroup) for a later delete
    */
-  public record CreateOptions(Path consoleSocket, Path pidFile, boolean detach, boolean keep) {
+  public record CreateOptions(Path consoleSocket, Path pidFile, boolean detach, boolean keep, int preserveFds) {
+    public CreateOptions(Path consoleSocket, Path pidFile, boolean detach, boolean keep) {
+      this(consoleSocket, pidFile, detach, keep, 0);
+    }
+
     public CreateOptions(Path consoleSocket, Path pidFile, boolean detach) {
       this(consoleSocket, pidFile, detach, false);
     }
@@ -60,7 +64,12 @@ public final class OciRuntime {
    *
    * @param ignorePaused exec into a paused container anyway (the process starts frozen)
    */
-  public record ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach, boolean ignorePaused) {
+  public record ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach, boolean ignorePaused,
+                            List<String> cgroups, int preserveFds) {
+    public ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach, boolean ignorePaused) {
+      this(process, consoleSocket, pidFile, detach, ignorePaused, List.of(), 0);
+    }
+
     public ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach) {
       this(process, consoleSocket, pidFile, detach, false);
     }
@@ -161,6 +170,7 @@ public final class OciRuntime {
       Plan plan = new PlanCompiler(warnings).container(new PlanCompiler.ContainerRequest(
           spec, bundle, rootfs, mode, sock, fifo, cgroup.procsFiles(), cgroup.paths(), o.consoleSocket(),
           o.detach(), seccompHex, template[0], template[1]));
+      plan = preserveFds(plan, o.preserveFds());
       warnings.forEach(warn);
       boolean syncHooks = !plan.all("sync-hooks").isEmpty();
       trace.mark("plan");
@@ -236,6 +246,14 @@ public final class OciRuntime {
       cleanupFailed(id, state, cgroup);
       throw e;
     }
+  }
+
+  /** runc --preserve-fds N: the caller's fds 3 .. 3+N-1 go to the process as they are. */
+  private Plan preserveFds(Plan plan, int n) {
+    if (n < 0) throw new RuntimeError("--preserve-fds must not be negative");
+    if (n == 0) return plan;
+    long from = launcher.callerFdsPid();
+    return from == 0 ? plan.with("preserve-fds", n) : plan.with("preserve-fds", n, from);
   }
 
   private String seccomp(Spec spec, List<String> warnings) {
@@ -443,12 +461,13 @@ public final class OciRuntime {
     }
     List<String> warnings = new ArrayList<>();
     String seccompHex = seccomp(st.config(), warnings);
-    CgroupManager cg = cgroupOf(st);
+    List<Path> procs = execCgroups(st, o.cgroups());
     Path work = Files.createTempDirectory(store.dir(id), "exec-");
     try {
       Path sock = launcher.needsNotifySocket() ? LocalHelper.socketFor(work) : null;
       Plan plan = new PlanCompiler(warnings).exec(new PlanCompiler.ExecRequest(
-          st.config(), o.process(), st.pid(), sock, cg.procsFiles(), o.consoleSocket(), o.detach(), seccompHex));
+          st.config(), o.process(), st.pid(), sock, procs, o.consoleSocket(), o.detach(), seccompHex));
+      plan = preserveFds(plan, o.preserveFds());
       warnings.forEach(warn);
       debug.accept("nsexec container setup: starting dockyard-nsexec (exec) in " + id);
       try (HelperSession helper = launcher.launch(plan, work, sock)) {
@@ -542,6 +561,45 @@ public final class OciRuntime {
     if (Files.exists(store.dir(st.id()).resolve(StateStore.EXEC_FIFO))) return Status.CREATED;
     if (cgroupOf(st).frozen()) return Status.PAUSED;
     return Status.RUNNING;
+  }
+
+  /**
+   * runc exec --cgroup: the cgroup.procs files an exec'd process joins. Each entry is
+   * {@code [CONTROLLER[,CONTROLLER…]:]PATH}, PATH relative to the container's cgroup ("/" is the
+   * container's own) and never above it; without a controller it applies to every hierarchy.
+   * Controllers not named stay in the container's cgroup, as in runc.
+   */
+  static List<Path> execCgroups(ContainerState st, List<String> requests) {
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    st.cgroupPaths().forEach((k, v) -> dirs.put(k, Path.of(v)));
+    if (requests == null || requests.isEmpty()) return cgroupOf(st).procsFiles();
+    boolean unified = dirs.size() == 1 && dirs.containsKey("unified");
+    Map<String, Path> chosen = new LinkedHashMap<>(dirs);
+    for (String r : requests) {
+      int colon = r.indexOf(':');
+      String ctrls = colon < 0 ? "" : r.substring(0, colon);
+      String sub = colon < 0 ? r : r.substring(colon + 1);
+      Path rel = Path.of("/").resolve(sub).normalize();
+      // normalize keeps a leading ".." of a relative path; resolved against "/" it would vanish, so check the raw one
+      if (Path.of(sub.startsWith("/") ? sub.substring(1) : sub).normalize().startsWith("..")) {
+        throw new RuntimeError("exec: invalid --cgroup " + r + ": " + sub + " is not a sub cgroup path");
+      }
+      String relative = rel.toString().substring(1);
+      List<String> names = ctrls.isEmpty() ? List.copyOf(dirs.keySet()) : List.of(ctrls.split(","));
+      if (unified && !ctrls.isEmpty()) throw new RuntimeError("exec: invalid --cgroup " + r + ": controllers are not allowed on cgroup v2");
+      for (String n : names) {
+        if (!dirs.containsKey(n)) throw new RuntimeError("exec: invalid --cgroup " + r + ": unknown controller " + n);
+        chosen.put(n, relative.isEmpty() ? dirs.get(n) : dirs.get(n).resolve(relative));
+      }
+    }
+    List<Path> procs = new ArrayList<>();
+    for (Path d : new java.util.LinkedHashSet<>(chosen.values())) {
+      Path f = d.resolve("cgroup.procs");
+      // checked here so the error names the file, in the words runc uses
+      if (!Files.exists(f)) throw new RuntimeError("exec: error adding pid of the new process to cgroups: open " + f + ": no such file or directory");
+      procs.add(f);
+    }
+    return procs;
   }
 
   private static CgroupManager cgroupOf(ContainerState st) {
