@@ -256,6 +256,9 @@ struct plan {
 	uint64_t caps[CAPS_SETS];
 	struct sock_filter *seccomp;
 	size_t nseccomp;
+	const char *seccomp_listener; /* SCMP_ACT_NOTIFY: the agent's socket (a leading @: abstract) */
+	const char *listener_json[3]; /* its message: [0] PID [1] INIT-PID [2] */
+	pid_t listener_init;          /* the container's init (exec mode); 0: the process itself */
 	bool has_terminal;
 	unsigned short rows, cols;
 	char **env; /* NULL-terminated */
@@ -610,6 +613,23 @@ static int h_seccomp(struct plan *p, const struct line *l, struct err *e)
 	return 0;
 }
 
+/* seccomp-listener PATH JSON0 JSON1 JSON2 [INIT-PID]: with SCMP_ACT_NOTIFY in the filter, the
+ * listener fd goes to the agent at PATH with the message JSON0 + pid + JSON1 + init pid + JSON2
+ * (the runtime spec's container process state). */
+static int h_seccomp_listener(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long init = 0;
+	if (l->argc > 4 && parse_num(l->arg[4], 10, INT_MAX, &init, e) < 0)
+		return -1;
+	if (l->arg[0][0] == '\0')
+		return fail(e, 0, "seccomp-listener: empty path");
+	p->seccomp_listener = l->arg[0];
+	for (int i = 0; i < 3; i++)
+		p->listener_json[i] = l->arg[1 + i];
+	p->listener_init = (pid_t)init;
+	return 0;
+}
+
 static int h_terminal(struct plan *p, const struct line *l, struct err *e)
 {
 	unsigned long long rows, cols;
@@ -700,6 +720,7 @@ static const struct directive directives[] = {
 	CALL("caps", 5, 5, false, h_caps),
 	FLAG("no-new-privileges", no_new_privs),
 	CALL("seccomp", 1, 1, false, h_seccomp),
+	CALL("seccomp-listener", 4, 5, false, h_seccomp_listener),
 	CALL("terminal", 2, 2, false, h_terminal),
 	STRING("console-socket", console_socket),
 	STRING("cwd", cwd),
@@ -971,6 +992,7 @@ struct channels {
 	int fifo;    /* child, create mode: O_PATH fd of exec.fifo */
 	int sync;    /* the parent's or the child's end of the socketpair */
 	int *preserved; /* preserve-fds from another process: its fds 3.., fetched (-1: not open) */
+	int agent;      /* parent: connection to the seccomp agent (seccomp-listener), or -1 */
 };
 
 /* Connects to a unix stream socket. Paths too long for sun_path are reached through an O_PATH
@@ -1105,8 +1127,36 @@ static int fetch_preserved_fds(const struct plan *p, struct channels *ch, struct
 	return 0;
 }
 
+/* The seccomp agent's socket is reached from where the runtime runs: connected before exec mode
+ * joins the container's mount namespace, where the path would mean something else. A leading @
+ * is an abstract socket, as Go's net.Dial (runc) reads it. */
+static int connect_seccomp_agent(const struct plan *p, struct channels *ch, struct err *e)
+{
+	const char *path = p->seccomp_listener;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	size_t len = strlen(path);
+	if (len >= sizeof addr.sun_path)
+		return fail(e, ENAMETOOLONG, "failed to connect with seccomp agent specified in the seccomp profile: %s", path);
+	memcpy(addr.sun_path, path, len);
+	bool abstract = path[0] == '@';
+	if (abstract)
+		addr.sun_path[0] = '\0';
+	socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (abstract ? 0 : 1));
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return fail(e, errno, "socket for the seccomp agent");
+	if (connect(sock, (struct sockaddr *)&addr, alen) < 0) {
+		int saved = errno;
+		close_fd(&sock);
+		return fail(e, saved, "failed to connect with seccomp agent specified in the seccomp profile: dial unix %s", path);
+	}
+	ch->agent = sock;
+	return 0;
+}
+
 static int open_channels(const struct plan *p, struct channels *ch, struct err *e)
 {
+	ch->agent = -1; /* before anything can fail: callers close what is open */
 	/* In client mode the daemon connection is already the notify channel. */
 	if (p->notify && ch->notify < 0 && (ch->notify = connect_unix(p->notify, "notify", e)) < 0)
 		return -1;
@@ -1114,6 +1164,8 @@ static int open_channels(const struct plan *p, struct channels *ch, struct err *
 		return -1;
 	if (p->fifo && (ch->fifo = open(p->fifo, O_PATH | O_CLOEXEC)) < 0)
 		return fail(e, errno, "open fifo %s", p->fifo);
+	if (p->seccomp_listener && connect_seccomp_agent(p, ch, e) < 0)
+		return -1;
 	return fetch_preserved_fds(p, ch, e);
 }
 
@@ -1125,6 +1177,8 @@ enum sync_type {
 	SYNC_PTY = 'T',   /* child -> parent: pty master (SCM_RIGHTS) to relay */
 	SYNC_READY = 'R', /* child -> parent: set up, about to wait on the fifo / exec */
 	SYNC_ERROR = 'E', /* child -> parent: setup failed; payload: the message */
+	SYNC_SECCOMP = 'S',      /* child -> parent: the seccomp listener fd (SCM_RIGHTS) for the agent */
+	SYNC_SECCOMP_DONE = 'D', /* parent -> child: the agent has it */
 };
 
 /* Sends DATA as one message, with FD attached (SCM_RIGHTS) when it is not -1. */
@@ -1303,8 +1357,33 @@ static int child_vanished(pid_t child, struct err *e)
 }
 
 /* Reads the child's messages up to "ready", keeping a pty master it passes for the relay. */
-static int await_ready(int sync, pid_t child, int *master, struct err *e)
+/* SCMP_ACT_NOTIFY: hands the child's listener fd to the seccomp agent (connected beforehand, see
+ * connect_seccomp_agent), with the container process state (runtime-spec) as the message, as
+ * runc does. Our copy is closed by the caller: once the agent goes away, the kernel answers the
+ * notified calls with ENOSYS. */
+static int forward_seccomp_listener(const struct plan *p, int *agent, pid_t child, int fd, struct err *e)
 {
+	const char *path = p->seccomp_listener;
+	int sock = *agent;
+	*agent = -1;
+	if (sock < 0)
+		return fail(e, 0, "seccomp listener: no connection to the seccomp agent at %s", path);
+	char *msg = NULL;
+	pid_t init = p->listener_init ? p->listener_init : child;
+	int n = asprintf(&msg, "%s%d%s%d%s", p->listener_json[0], (int)child, p->listener_json[1], (int)init, p->listener_json[2]);
+	int rc = 0;
+	if (n < 0)
+		rc = fail(e, ENOMEM, "seccomp agent message");
+	else if (send_with_fd(sock, msg, (size_t)n, fd) < 0)
+		rc = fail(e, errno, "cannot send seccomp fd to %s", path);
+	free(msg);
+	close_fd(&sock);
+	return rc;
+}
+
+static int await_ready(const struct plan *p, struct channels *ch, pid_t child, int *master, struct err *e)
+{
+	int sync = ch->sync;
 	char buf[1 + MSG_MAX];
 	for (;;) {
 		int fd = -1;
@@ -1317,6 +1396,15 @@ static int await_ready(int sync, pid_t child, int *master, struct err *e)
 			return fail(e, 0, "%s", buf + 1);
 		if (buf[0] == SYNC_PTY && fd >= 0 && *master < 0) {
 			*master = fd;
+			continue;
+		}
+		if (buf[0] == SYNC_SECCOMP && fd >= 0 && p->seccomp_listener) {
+			int rc = forward_seccomp_listener(p, &ch->agent, child, fd, e);
+			close_fd(&fd);
+			if (rc < 0)
+				return -1;
+			if (sync_send(sync, SYNC_SECCOMP_DONE, "", -1) < 0)
+				return fail(e, errno, "write to the container process");
 			continue;
 		}
 		close_fd(&fd);
@@ -1465,7 +1553,7 @@ static int supervise(const struct plan *p, struct channels *ch, pid_t child, str
 	notify_line(ch->notify, "pid %d", (int)child);
 	if (p->sync_hooks && await_runtime_go(ch->notify, e) < 0)
 		return -1;
-	if (send_go(ch->sync, child, e) < 0 || await_ready(ch->sync, child, &master, e) < 0)
+	if (send_go(ch->sync, child, e) < 0 || await_ready(p, ch, child, &master, e) < 0)
 		return -1;
 	notify_line(ch->notify, "created");
 	if (p->mode == MODE_CREATE)
@@ -2395,11 +2483,29 @@ static int set_capabilities(const struct plan *p, struct err *e)
 	return 0;
 }
 
-static int install_seccomp(const struct plan *p, struct err *e)
+static int install_seccomp(const struct plan *p, const struct channels *ch, struct err *e)
 {
 	struct sock_fprog prog = { .len = (unsigned short)p->nseccomp, .filter = p->seccomp };
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+	if (!p->seccomp_listener) {
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			return fail(e, errno, "install seccomp filter");
+		return 0;
+	}
+	/* SCMP_ACT_NOTIFY: the listener goes to the parent, which passes it on to the agent; until
+	 * the agent has it, a notified call (close, read…) just waits. The parent's answer keeps a
+	 * refused agent from being noticed only after the exec. */
+	int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0)
 		return fail(e, errno, "install seccomp filter");
+	int rc = sync_send(ch->sync, SYNC_SECCOMP, "", fd);
+	int saved = errno;
+	close_fd(&fd);
+	if (rc < 0)
+		return fail(e, saved, "send the seccomp listener to the helper");
+	char buf[1 + MSG_MAX];
+	ssize_t n = sync_recv(ch->sync, buf, sizeof buf, NULL);
+	if (n <= 0 || buf[0] != SYNC_SECCOMP_DONE)
+		return fail(e, n < 0 ? errno : 0, "the helper did not pass the seccomp listener on");
 	return 0;
 }
 
@@ -2655,7 +2761,7 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 		return -1;
 	if (close_fds_on_exec(3 + p->preserve_fds, e) < 0)
 		return -1;
-	if (p->seccomp && !p->no_new_privs && install_seccomp(p, e) < 0)
+	if (p->seccomp && !p->no_new_privs && install_seccomp(p, ch, e) < 0)
 		return -1;
 	if (p->has_caps && drop_bounding_set(p->caps[CAPS_BOUNDING], e) < 0)
 		return -1;
@@ -2667,6 +2773,11 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 		return -1;
 	if (p->mode == MODE_CREATE && probe_fifo(ch->fifo, e) < 0)
 		return -1;
+	/* With a seccomp listener the parent must still be there to pass it on, so the filter goes
+	 * on before "ready" (where runc puts it with no_new_privs, listener or not). */
+	bool listener_now = p->seccomp && p->no_new_privs && p->seccomp_listener;
+	if (listener_now && install_seccomp(p, ch, e) < 0)
+		return -1;
 	if (signal_ready(ch->sync, e) < 0)
 		return -1;
 	if (p->mode == MODE_CREATE && wait_for_start(ch->fifo, e) < 0)
@@ -2674,7 +2785,7 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 	close_fd(&ch->fifo);
 	/* With no_new_privs the filter goes on last, but before the startContainer hooks: they are
 	 * the container's processes and run under its filter, as in runc. */
-	if (p->seccomp && p->no_new_privs && install_seccomp(p, e) < 0)
+	if (p->seccomp && p->no_new_privs && !listener_now && install_seccomp(p, ch, e) < 0)
 		return -1;
 	if (run_hooks(p, HOOK_START_CONTAINER, hostpid, e) < 0)
 		return -1;
@@ -2755,6 +2866,7 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
 		/* The notify socket must not stay open in a container waiting on its fifo: the runtime
 		 * would never see end-of-file. */
 		close_fd(&ch->notify);
+		close_fd(&ch->agent);
 		close_fd(&pair[0]);
 		ch->sync = pair[1];
 		child_main(p, ch, e);

@@ -7,6 +7,7 @@ import dockyard.runc.cgroup.CgroupManager;
 import dockyard.runc.plan.Plan;
 import dockyard.runc.plan.PlanCompiler;
 import dockyard.runc.seccomp.SeccompCompiler;
+import dockyard.runc.seccomp.SeccompProgram;
 import dockyard.runc.spec.Spec;
 import dockyard.runc.spec.SpecLoader;
 import dockyard.runc.spec.SpecValidator;
@@ -134,7 +135,8 @@ public final class OciRuntime {
       throw new RuntimeError("console socket " + o.consoleSocket() + " does not exist");
     }
     List<String> warnings = new ArrayList<>();
-    String seccompHex = seccomp(spec, warnings);
+    SeccompProgram seccomp = seccomp(spec, warnings);
+    String seccompHex = seccomp == null ? null : seccomp.toHex();
     if (store.exists(id) || Files.exists(store.root().resolve(id))) throw new RuntimeError("container with id exists: " + id);
     Path dir = store.reserve(id);
     CgroupManager cgroup = null;
@@ -171,6 +173,7 @@ public final class OciRuntime {
           spec, bundle, rootfs, mode, sock, fifo, cgroup.procsFiles(), cgroup.paths(), o.consoleSocket(),
           o.detach(), seccompHex, template[0], template[1]));
       plan = preserveFds(plan, o.preserveFds());
+      plan = seccompListener(plan, seccomp, spec, state, "creating", 0);
       warnings.forEach(warn);
       boolean syncHooks = !plan.all("sync-hooks").isEmpty();
       trace.mark("plan");
@@ -256,13 +259,38 @@ public final class OciRuntime {
     return from == 0 ? plan.with("preserve-fds", n) : plan.with("preserve-fds", n, from);
   }
 
-  private String seccomp(Spec spec, List<String> warnings) {
+  /**
+   * SCMP_ACT_NOTIFY: the agent's socket the helper hands the filter's listener to, and its message,
+   * runtime-spec's container process state, around the two pids only the helper knows (the
+   * process's, and the container's init: the same in run and create, given for exec).
+   */
+  private static Plan seccompListener(Plan plan, SeccompProgram program, Spec spec, ContainerState st, String status, int initPid) {
+    if (program == null || !program.notifies()) return plan;
+    Spec.Seccomp sc = spec.linux().seccomp();
+    if (sc.listenerPath() == null || sc.listenerPath().isEmpty()) {
+      throw new RuntimeError("seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the seccomp agent's socket)");
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ociVersion", OCI_VERSION);
+    m.put("fds", List.of("seccompFd"));
+    m.put("pid", 987654321);
+    if (sc.listenerMetadata() != null && !sc.listenerMetadata().isEmpty()) m.put("metadata", sc.listenerMetadata());
+    String head = SpecLoader.toCompactJson(m);
+    String json = head.substring(0, head.length() - 1) + ",\"state\":" + stateJson(withPid(st, 987654322, 0), status) + "}";
+    int a = json.indexOf("987654321");
+    int b = json.indexOf("987654322");
+    List<Object> args = new ArrayList<>(List.of(sc.listenerPath(), json.substring(0, a), json.substring(a + 9, b), json.substring(b + 9)));
+    if (initPid > 0) args.add(initPid);
+    return plan.with("seccomp-listener", args.toArray());
+  }
+
+  private SeccompProgram seccomp(Spec spec, List<String> warnings) {
     Spec.Seccomp sc = spec.linux().seccomp();
     if (sc == null) return null;
     try {
       var program = SeccompCompiler.compile(sc);
       warnings.addAll(program.warnings());
-      return program.toHex();
+      return program;
     } catch (IllegalArgumentException e) {
       throw new RuntimeError("invalid seccomp profile: " + e.getMessage());
     }
@@ -460,7 +488,8 @@ public final class OciRuntime {
       throw new RuntimeError("cannot allocate tty if runc will detach without setting console socket");
     }
     List<String> warnings = new ArrayList<>();
-    String seccompHex = seccomp(st.config(), warnings);
+    SeccompProgram seccomp = seccomp(st.config(), warnings);
+    String seccompHex = seccomp == null ? null : seccomp.toHex();
     List<Path> procs = execCgroups(st, o.cgroups());
     Path work = Files.createTempDirectory(store.dir(id), "exec-");
     try {
@@ -468,6 +497,7 @@ public final class OciRuntime {
       Plan plan = new PlanCompiler(warnings).exec(new PlanCompiler.ExecRequest(
           st.config(), o.process(), st.pid(), sock, procs, o.consoleSocket(), o.detach(), seccompHex));
       plan = preserveFds(plan, o.preserveFds());
+      plan = seccompListener(plan, seccomp, st.config(), st, "running", st.pid());
       warnings.forEach(warn);
       debug.accept("nsexec container setup: starting dockyard-nsexec (exec) in " + id);
       try (HelperSession helper = launcher.launch(plan, work, sock)) {
