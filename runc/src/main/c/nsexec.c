@@ -172,6 +172,7 @@ enum cap_set { CAPS_BOUNDING, CAPS_PERMITTED, CAPS_EFFECTIVE, CAPS_INHERITABLE, 
 struct mount_spec {
 	const char *src, *dest, *type, *data;
 	unsigned long flags, propflags;
+	int tree; /* a bind's source cloned by the parent (open_tree) for a new user namespace, or -1 */
 };
 
 struct device_spec {
@@ -425,7 +426,7 @@ static int h_mount(struct plan *p, const struct line *l, struct err *e)
 	if (!m)
 		return fail(e, ENOMEM, "plan");
 	*m = (struct mount_spec){ .src = l->arg[0], .dest = l->arg[1], .type = l->arg[2], .data = l->arg[5],
-				  .flags = (unsigned long)flags, .propflags = (unsigned long)propflags };
+				  .flags = (unsigned long)flags, .propflags = (unsigned long)propflags, .tree = -1 };
 	return 0;
 }
 
@@ -1912,7 +1913,7 @@ static int do_mount(int root, const char *rootfs, const struct mount_spec *m, st
 	enum create_kind kind = CREATE_DIR;
 	if (m->flags & MS_BIND) {
 		struct stat st;
-		if (stat(m->src, &st) < 0)
+		if ((m->tree >= 0 ? fstat(m->tree, &st) : stat(m->src, &st)) < 0)
 			return fail(e, errno, "mount %s on %s", m->src, m->dest);
 		if (!S_ISDIR(st.st_mode))
 			kind = CREATE_FILE;
@@ -1927,7 +1928,8 @@ static int do_mount(int root, const char *rootfs, const struct mount_spec *m, st
 		return -1;
 	}
 	struct fd_path target = fd_path(fd);
-	int r = mount(m->src, target.s, m->type[0] ? m->type : NULL, m->flags, m->data[0] ? m->data : NULL);
+	int r = m->tree >= 0 ? move_mount(m->tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+			     : mount(m->src, target.s, m->type[0] ? m->type : NULL, m->flags, m->data[0] ? m->data : NULL);
 	int saved = errno;
 	close_fd(&fd);
 	if (r < 0)
@@ -2667,6 +2669,9 @@ static int place_preserved_fds(const struct plan *p, struct channels *ch, struct
 	int lim = 3 + (int)p->preserve_fds;
 	if (move_fd_above(&ch->sync, lim, e) < 0 || move_fd_above(&ch->fifo, lim, e) < 0 || move_fd_above(&ch->console, lim, e) < 0)
 		return -1;
+	for (size_t i = 0; i < p->nmounts; i++)
+		if (move_fd_above(&p->mounts[i].tree, lim, e) < 0)
+			return -1;
 	if (!ch->preserved) {
 		for (int fd = 3; fd < lim; fd++) {
 			int flags = fcntl(fd, F_GETFD);
@@ -2697,13 +2702,16 @@ static int place_preserved_fds(const struct plan *p, struct channels *ch, struct
  * --preserve-fds. */
 static int close_inherited_fds(const struct plan *p, const struct channels *ch, struct err *e)
 {
-	int keep[] = { ch->sync, ch->fifo, ch->console };
+	int chans[] = { ch->sync, ch->fifo, ch->console };
+	size_t nkeep = ARRAY_LEN(chans) + p->nmounts; /* and the bind sources the parent cloned */
 	unsigned from = 3 + p->preserve_fds; /* the preserved fds, if any, sit right above stdio */
 	for (;;) {
 		int next = -1; /* the smallest kept fd at or above FROM */
-		for (size_t i = 0; i < ARRAY_LEN(keep); i++)
-			if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
-				next = keep[i];
+		for (size_t i = 0; i < nkeep; i++) {
+			int k = i < ARRAY_LEN(chans) ? chans[i] : p->mounts[i - ARRAY_LEN(chans)].tree;
+			if (k >= (int)from && (next < 0 || k < next))
+				next = k;
+		}
 		unsigned to = next < 0 ? ~0U : (unsigned)next - 1;
 		if (next != (int)from && syscall(SYS_close_range, from, to, 0U) < 0)
 			return fail(e, errno, "close inherited fds");
@@ -2842,6 +2850,38 @@ static _Noreturn void child_exit(int sync, const struct err *e)
 /* ------------------------------------------------------------------------------------------ */
 /* Main                                                                                       */
 
+/* In a new user namespace the container's root is a mapped uid: bind sources it may not read or
+ * traverse (a 0700 directory of the host's root, as runc's tests make) would fail its mount(2).
+ * So the parent, still the host's root in the host's mount namespace, clones each source tree
+ * with open_tree(OPEN_TREE_CLONE) before the clone; the child attaches the detached copy with
+ * move_mount, where it would have bound the path. A source that cannot be cloned here is left to
+ * the child, which reports it as before. */
+static int clone_bind_sources(const struct plan *p, struct err *e)
+{
+	if (p->mode == MODE_EXEC || !p->has_ns[NS_USER] || p->ns_path[NS_USER])
+		return 0;
+	for (size_t i = 0; i < p->nmounts; i++) {
+		struct mount_spec *m = &p->mounts[i];
+		if (!(m->flags & MS_BIND))
+			continue;
+		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+		m->tree = open_tree(AT_FDCWD, m->src, flags);
+		if (m->tree < 0)
+			continue;
+		/* A clone made in the host's namespace is in the source's peer group; a path bound in
+		 * the child's namespace would have had the propagation "/" got there (rslave unless
+		 * the config says otherwise), so the copy gets that. */
+		unsigned long prop = p->has_propagation ? p->rootfs_propagation & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE) : 0;
+		struct mount_attr attr = { .propagation = prop ? prop : MS_SLAVE };
+		if (mount_setattr(m->tree, "", AT_EMPTY_PATH | ((m->flags & MS_REC) ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0) {
+			int saved = errno;
+			close_fd(&m->tree);
+			return fail(e, saved, "set the propagation of the bind source %s", m->src);
+		}
+	}
+	return 0;
+}
+
 /* Namespaces, clone, then the child's setup and the parent's supervision. Returns the helper's
  * exit code or -1 with E set (the child, if any, is gone by then). */
 static int run(const struct plan *p, struct channels *ch, struct err *e)
@@ -2853,6 +2893,8 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
 		return -1;
 	if (p->has_ns[NS_TIME] && !p->ns_path[NS_TIME] && unshare(CLONE_NEWTIME) < 0)
 		return fail(e, errno, "unshare time namespace");
+	if (clone_bind_sources(p, e) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		return fail(e, errno, "socketpair");
 	pid_t child = clone_child(clone_flags(p));
@@ -2877,6 +2919,8 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
 	close_fd(&ch->console);
 	for (unsigned i = 0; ch->preserved && i < p->preserve_fds; i++)
 		close_fd(&ch->preserved[i]);
+	for (size_t i = 0; i < p->nmounts; i++)
+		close_fd(&p->mounts[i].tree);
 	ch->sync = pair[0];
 	int code = supervise(p, ch, child, e);
 	if (code < 0) {

@@ -621,6 +621,14 @@ check "userns: uid_map as planned" eval 'grep -qE "^ +0 +100000 +65536$" "$OUT"'
 check "userns: devices bind-mounted from the host when mknod is refused" output_has null-ok
 check "userns: read-only /proc/sys despite locked mount flags" eval 'test "$(tail -n1 "$OUT")" = 1'
 
+# A bind source the mapped root cannot reach (in a 0700 directory of the host's root): the parent
+# clones it with open_tree before the clone, the child attaches it.
+mkdir -p "$W/secret/dir" && echo secret >"$W/secret/dir/f" && chmod 700 "$W/secret"
+begin userns-bind
+{ base run "$RU"; userns; directive mount "$W/secret/dir" /mnt bind $MS_BIND 0 ""; directive args cat /mnt/f; } >"$PLAN"
+launch
+check "userns: a bind source in a 0700 directory of the host's root is mounted (open_tree clone)" output_is secret
+
 begin userbase
 { base run "$RU"; userns; directive hostname ubox; directive args sleep 30; } >"$PLAN"
 launch_bg
