@@ -17,7 +17,6 @@ import dockyard.runc.state.StateStore;
 import dockyard.runc.state.Status;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -353,8 +352,10 @@ public final class OciRuntime {
         return;
       } catch (java.util.concurrent.TimeoutException e) {
         if (!ProcStat.alive(st.pid(), st.pidStartTime())) {
-          try (OutputStream release = Files.newOutputStream(fifo)) {
-            release.flush();
+          // read-write: a fifo opened so never blocks (a write-only open would wait forever when
+          // the reader has just given up on its own), and it still frees a reader blocked in open
+          try (var release = Files.newByteChannel(fifo, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            release.isOpen();
           }
           throw new RuntimeError("cannot start a container that has stopped");
         }
