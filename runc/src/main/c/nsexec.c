@@ -1870,7 +1870,7 @@ static int check_kernel_fs_target(int root, const struct mount_spec *m, struct e
 	struct stat st;
 	int rc = fstat(fd, &st) < 0 ? fail(e, errno, "stat %s", m->dest) : 0;
 	if (rc == 0 && !S_ISDIR(st.st_mode))
-		rc = fail(e, 0, "mount %s on %s: filesystem \"%s\" must be mounted on an ordinary directory", m->src, m->dest, m->type);
+		rc = fail(e, 0, "mount %s on %s: filesystem \"%s\" must be mounted on ordinary directory", m->src, m->dest, m->type);
 	close_fd(&fd);
 	return rc;
 }
