@@ -172,6 +172,7 @@ enum cap_set { CAPS_BOUNDING, CAPS_PERMITTED, CAPS_EFFECTIVE, CAPS_INHERITABLE, 
 struct mount_spec {
 	const char *src, *dest, *type, *data;
 	unsigned long flags, propflags;
+	int tree; /* a bind's source cloned by the parent (open_tree) for a new user namespace, or -1 */
 };
 
 struct device_spec {
@@ -250,10 +251,15 @@ struct plan {
 	mode_t umask;
 	bool has_oom;
 	int oom_score_adj;
+	unsigned preserve_fds; /* fds 3 .. 3+N-1 of the caller go to the process (runc --preserve-fds) */
+	pid_t preserve_from;   /* 0: the helper inherited them; else the process that holds them */
 	bool has_caps;
 	uint64_t caps[CAPS_SETS];
 	struct sock_filter *seccomp;
 	size_t nseccomp;
+	const char *seccomp_listener; /* SCMP_ACT_NOTIFY: the agent's socket (a leading @: abstract) */
+	const char *listener_json[3]; /* its message: [0] PID [1] INIT-PID [2] */
+	pid_t listener_init;          /* the container's init (exec mode); 0: the process itself */
 	bool has_terminal;
 	unsigned short rows, cols;
 	char **env; /* NULL-terminated */
@@ -420,7 +426,7 @@ static int h_mount(struct plan *p, const struct line *l, struct err *e)
 	if (!m)
 		return fail(e, ENOMEM, "plan");
 	*m = (struct mount_spec){ .src = l->arg[0], .dest = l->arg[1], .type = l->arg[2], .data = l->arg[5],
-				  .flags = (unsigned long)flags, .propflags = (unsigned long)propflags };
+				  .flags = (unsigned long)flags, .propflags = (unsigned long)propflags, .tree = -1 };
 	return 0;
 }
 
@@ -608,6 +614,23 @@ static int h_seccomp(struct plan *p, const struct line *l, struct err *e)
 	return 0;
 }
 
+/* seccomp-listener PATH JSON0 JSON1 JSON2 [INIT-PID]: with SCMP_ACT_NOTIFY in the filter, the
+ * listener fd goes to the agent at PATH with the message JSON0 + pid + JSON1 + init pid + JSON2
+ * (the runtime spec's container process state). */
+static int h_seccomp_listener(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long init = 0;
+	if (l->argc > 4 && parse_num(l->arg[4], 10, INT_MAX, &init, e) < 0)
+		return -1;
+	if (l->arg[0][0] == '\0')
+		return fail(e, 0, "seccomp-listener: empty path");
+	p->seccomp_listener = l->arg[0];
+	for (int i = 0; i < 3; i++)
+		p->listener_json[i] = l->arg[1 + i];
+	p->listener_init = (pid_t)init;
+	return 0;
+}
+
 static int h_terminal(struct plan *p, const struct line *l, struct err *e)
 {
 	unsigned long long rows, cols;
@@ -655,6 +678,18 @@ struct directive {
 #define STRING(kw, member) { kw, 1, 1, false, SET_STRING, offsetof(struct plan, member), NULL }
 #define CALL(kw, min, max, repeat, fn) { kw, min, max, repeat, CUSTOM, 0, fn }
 
+/* preserve-fds N [PID]: PID is the process that holds the caller's fds when the helper did not
+ * inherit them (a JVM's child gets only stdio); they are fetched from it with pidfd_getfd. */
+static int h_preserve_fds(struct plan *p, const struct line *l, struct err *e)
+{
+	unsigned long long n, pid = 0;
+	if (parse_num(l->arg[0], 10, 4096, &n, e) < 0 || (l->argc > 1 && parse_num(l->arg[1], 10, INT_MAX, &pid, e) < 0))
+		return -1;
+	p->preserve_fds = (unsigned)n;
+	p->preserve_from = (pid_t)pid;
+	return 0;
+}
+
 static const struct directive directives[] = {
 	CALL("mode", 1, 1, false, h_mode),
 	STRING("notify", notify),
@@ -678,6 +713,7 @@ static const struct directive directives[] = {
 	STRING("domainname", domainname),
 	CALL("rlimit", 3, 3, true, h_rlimit),
 	CALL("oom-score-adj", 1, 1, false, h_oom),
+	CALL("preserve-fds", 1, 2, false, h_preserve_fds),
 	CALL("hook", 5, ANY, true, h_hook),
 	CALL("state", 2, 2, false, h_state),
 	CALL("user", 2, ANY, false, h_user),
@@ -685,6 +721,7 @@ static const struct directive directives[] = {
 	CALL("caps", 5, 5, false, h_caps),
 	FLAG("no-new-privileges", no_new_privs),
 	CALL("seccomp", 1, 1, false, h_seccomp),
+	CALL("seccomp-listener", 4, 5, false, h_seccomp_listener),
 	CALL("terminal", 2, 2, false, h_terminal),
 	STRING("console-socket", console_socket),
 	STRING("cwd", cwd),
@@ -955,6 +992,8 @@ struct channels {
 	int console; /* child: where the pty master goes */
 	int fifo;    /* child, create mode: O_PATH fd of exec.fifo */
 	int sync;    /* the parent's or the child's end of the socketpair */
+	int *preserved; /* preserve-fds from another process: its fds 3.., fetched (-1: not open) */
+	int agent;      /* parent: connection to the seccomp agent (seccomp-listener), or -1 */
 };
 
 /* Connects to a unix stream socket. Paths too long for sun_path are reached through an O_PATH
@@ -1064,8 +1103,61 @@ static int await_runtime_go(int notify, struct err *e)
 
 /* Everything that needs host paths is opened before any namespace is joined. The fifo is opened
  * here rather than in the child so that joining a mount namespace cannot hide it. */
+/* preserve-fds from another process (the runtime's JVM, which holds the caller's fds 3.. but
+ * cannot hand them to its children): the same open files, taken with pidfd_getfd. An fd that
+ * process does not have stays a hole, as it would be for runc. */
+static int fetch_preserved_fds(const struct plan *p, struct channels *ch, struct err *e)
+{
+	if (p->preserve_fds == 0 || p->preserve_from == 0)
+		return 0;
+	ch->preserved = calloc(p->preserve_fds, sizeof *ch->preserved);
+	if (!ch->preserved)
+		return fail(e, ENOMEM, "preserve-fds");
+	int pidfd = (int)syscall(SYS_pidfd_open, p->preserve_from, 0);
+	if (pidfd < 0)
+		return fail(e, errno, "preserve-fds: pidfd_open %d", (int)p->preserve_from);
+	for (unsigned i = 0; i < p->preserve_fds; i++) {
+		ch->preserved[i] = (int)syscall(SYS_pidfd_getfd, pidfd, 3 + (int)i, 0);
+		if (ch->preserved[i] < 0 && errno != EBADF) {
+			int saved = errno;
+			close_fd(&pidfd);
+			return fail(e, saved, "preserve-fds: fd %u of process %d", 3 + i, (int)p->preserve_from);
+		}
+	}
+	close_fd(&pidfd);
+	return 0;
+}
+
+/* The seccomp agent's socket is reached from where the runtime runs: connected before exec mode
+ * joins the container's mount namespace, where the path would mean something else. A leading @
+ * is an abstract socket, as Go's net.Dial (runc) reads it. */
+static int connect_seccomp_agent(const struct plan *p, struct channels *ch, struct err *e)
+{
+	const char *path = p->seccomp_listener;
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	size_t len = strlen(path);
+	if (len >= sizeof addr.sun_path)
+		return fail(e, ENAMETOOLONG, "failed to connect with seccomp agent specified in the seccomp profile: %s", path);
+	memcpy(addr.sun_path, path, len);
+	bool abstract = path[0] == '@';
+	if (abstract)
+		addr.sun_path[0] = '\0';
+	socklen_t alen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + (abstract ? 0 : 1));
+	int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (sock < 0)
+		return fail(e, errno, "socket for the seccomp agent");
+	if (connect(sock, (struct sockaddr *)&addr, alen) < 0) {
+		int saved = errno;
+		close_fd(&sock);
+		return fail(e, saved, "failed to connect with seccomp agent specified in the seccomp profile: dial unix %s", path);
+	}
+	ch->agent = sock;
+	return 0;
+}
+
 static int open_channels(const struct plan *p, struct channels *ch, struct err *e)
 {
+	ch->agent = -1; /* before anything can fail: callers close what is open */
 	/* In client mode the daemon connection is already the notify channel. */
 	if (p->notify && ch->notify < 0 && (ch->notify = connect_unix(p->notify, "notify", e)) < 0)
 		return -1;
@@ -1073,7 +1165,9 @@ static int open_channels(const struct plan *p, struct channels *ch, struct err *
 		return -1;
 	if (p->fifo && (ch->fifo = open(p->fifo, O_PATH | O_CLOEXEC)) < 0)
 		return fail(e, errno, "open fifo %s", p->fifo);
-	return 0;
+	if (p->seccomp_listener && connect_seccomp_agent(p, ch, e) < 0)
+		return -1;
+	return fetch_preserved_fds(p, ch, e);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -1084,6 +1178,8 @@ enum sync_type {
 	SYNC_PTY = 'T',   /* child -> parent: pty master (SCM_RIGHTS) to relay */
 	SYNC_READY = 'R', /* child -> parent: set up, about to wait on the fifo / exec */
 	SYNC_ERROR = 'E', /* child -> parent: setup failed; payload: the message */
+	SYNC_SECCOMP = 'S',      /* child -> parent: the seccomp listener fd (SCM_RIGHTS) for the agent */
+	SYNC_SECCOMP_DONE = 'D', /* parent -> child: the agent has it */
 };
 
 /* Sends DATA as one message, with FD attached (SCM_RIGHTS) when it is not -1. */
@@ -1262,8 +1358,33 @@ static int child_vanished(pid_t child, struct err *e)
 }
 
 /* Reads the child's messages up to "ready", keeping a pty master it passes for the relay. */
-static int await_ready(int sync, pid_t child, int *master, struct err *e)
+/* SCMP_ACT_NOTIFY: hands the child's listener fd to the seccomp agent (connected beforehand, see
+ * connect_seccomp_agent), with the container process state (runtime-spec) as the message, as
+ * runc does. Our copy is closed by the caller: once the agent goes away, the kernel answers the
+ * notified calls with ENOSYS. */
+static int forward_seccomp_listener(const struct plan *p, int *agent, pid_t child, int fd, struct err *e)
 {
+	const char *path = p->seccomp_listener;
+	int sock = *agent;
+	*agent = -1;
+	if (sock < 0)
+		return fail(e, 0, "seccomp listener: no connection to the seccomp agent at %s", path);
+	char *msg = NULL;
+	pid_t init = p->listener_init ? p->listener_init : child;
+	int n = asprintf(&msg, "%s%d%s%d%s", p->listener_json[0], (int)child, p->listener_json[1], (int)init, p->listener_json[2]);
+	int rc = 0;
+	if (n < 0)
+		rc = fail(e, ENOMEM, "seccomp agent message");
+	else if (send_with_fd(sock, msg, (size_t)n, fd) < 0)
+		rc = fail(e, errno, "cannot send seccomp fd to %s", path);
+	free(msg);
+	close_fd(&sock);
+	return rc;
+}
+
+static int await_ready(const struct plan *p, struct channels *ch, pid_t child, int *master, struct err *e)
+{
+	int sync = ch->sync;
 	char buf[1 + MSG_MAX];
 	for (;;) {
 		int fd = -1;
@@ -1276,6 +1397,15 @@ static int await_ready(int sync, pid_t child, int *master, struct err *e)
 			return fail(e, 0, "%s", buf + 1);
 		if (buf[0] == SYNC_PTY && fd >= 0 && *master < 0) {
 			*master = fd;
+			continue;
+		}
+		if (buf[0] == SYNC_SECCOMP && fd >= 0 && p->seccomp_listener) {
+			int rc = forward_seccomp_listener(p, &ch->agent, child, fd, e);
+			close_fd(&fd);
+			if (rc < 0)
+				return -1;
+			if (sync_send(sync, SYNC_SECCOMP_DONE, "", -1) < 0)
+				return fail(e, errno, "write to the container process");
 			continue;
 		}
 		close_fd(&fd);
@@ -1424,7 +1554,7 @@ static int supervise(const struct plan *p, struct channels *ch, pid_t child, str
 	notify_line(ch->notify, "pid %d", (int)child);
 	if (p->sync_hooks && await_runtime_go(ch->notify, e) < 0)
 		return -1;
-	if (send_go(ch->sync, child, e) < 0 || await_ready(ch->sync, child, &master, e) < 0)
+	if (send_go(ch->sync, child, e) < 0 || await_ready(p, ch, child, &master, e) < 0)
 		return -1;
 	notify_line(ch->notify, "created");
 	if (p->mode == MODE_CREATE)
@@ -1740,7 +1870,7 @@ static int check_kernel_fs_target(int root, const struct mount_spec *m, struct e
 	struct stat st;
 	int rc = fstat(fd, &st) < 0 ? fail(e, errno, "stat %s", m->dest) : 0;
 	if (rc == 0 && !S_ISDIR(st.st_mode))
-		rc = fail(e, 0, "mount %s on %s: filesystem \"%s\" must be mounted on an ordinary directory", m->src, m->dest, m->type);
+		rc = fail(e, 0, "mount %s on %s: filesystem \"%s\" must be mounted on ordinary directory", m->src, m->dest, m->type);
 	close_fd(&fd);
 	return rc;
 }
@@ -1783,7 +1913,7 @@ static int do_mount(int root, const char *rootfs, const struct mount_spec *m, st
 	enum create_kind kind = CREATE_DIR;
 	if (m->flags & MS_BIND) {
 		struct stat st;
-		if (stat(m->src, &st) < 0)
+		if ((m->tree >= 0 ? fstat(m->tree, &st) : stat(m->src, &st)) < 0)
 			return fail(e, errno, "mount %s on %s", m->src, m->dest);
 		if (!S_ISDIR(st.st_mode))
 			kind = CREATE_FILE;
@@ -1798,7 +1928,8 @@ static int do_mount(int root, const char *rootfs, const struct mount_spec *m, st
 		return -1;
 	}
 	struct fd_path target = fd_path(fd);
-	int r = mount(m->src, target.s, m->type[0] ? m->type : NULL, m->flags, m->data[0] ? m->data : NULL);
+	int r = m->tree >= 0 ? move_mount(m->tree, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH)
+			     : mount(m->src, target.s, m->type[0] ? m->type : NULL, m->flags, m->data[0] ? m->data : NULL);
 	int saved = errno;
 	close_fd(&fd);
 	if (r < 0)
@@ -2419,11 +2550,29 @@ static int set_capabilities(const struct plan *p, struct err *e)
 	return 0;
 }
 
-static int install_seccomp(const struct plan *p, struct err *e)
+static int install_seccomp(const struct plan *p, const struct channels *ch, struct err *e)
 {
 	struct sock_fprog prog = { .len = (unsigned short)p->nseccomp, .filter = p->seccomp };
-	if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+	if (!p->seccomp_listener) {
+		if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0)
+			return fail(e, errno, "install seccomp filter");
+		return 0;
+	}
+	/* SCMP_ACT_NOTIFY: the listener goes to the parent, which passes it on to the agent; until
+	 * the agent has it, a notified call (close, read…) just waits. The parent's answer keeps a
+	 * refused agent from being noticed only after the exec. */
+	int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog);
+	if (fd < 0)
 		return fail(e, errno, "install seccomp filter");
+	int rc = sync_send(ch->sync, SYNC_SECCOMP, "", fd);
+	int saved = errno;
+	close_fd(&fd);
+	if (rc < 0)
+		return fail(e, saved, "send the seccomp listener to the helper");
+	char buf[1 + MSG_MAX];
+	ssize_t n = sync_recv(ch->sync, buf, sizeof buf, NULL);
+	if (n <= 0 || buf[0] != SYNC_SECCOMP_DONE)
+		return fail(e, n < 0 ? errno : 0, "the helper did not pass the seccomp listener on");
 	return 0;
 }
 
@@ -2522,13 +2671,14 @@ static int wait_for_start(int fifo, struct err *e)
 	return rc;
 }
 
-/* Only stdio crosses into the container: whatever else the caller (a shell, a test harness, the
- * daemon client) had open is marked close-on-exec, as runc does without --preserve-fds. Done
+/* Only stdio (and the --preserve-fds range below FROM) crosses into the container: whatever else
+ * the caller (a shell, a test harness, the daemon client) had open is marked close-on-exec, as
+ * runc does. Done
  * before seccomp, whose profile need not allow close_range; kernels before 5.11 lack
  * CLOSE_RANGE_CLOEXEC, so /proc/self/fd is walked instead. */
-static int close_fds_on_exec(struct err *e)
+static int close_fds_on_exec(unsigned from, struct err *e)
 {
-	if (syscall(SYS_close_range, 3U, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
+	if (syscall(SYS_close_range, from, ~0U, 4U /* CLOSE_RANGE_CLOEXEC */) == 0)
 		return 0;
 	DIR *d = opendir("/proc/self/fd");
 	if (!d)
@@ -2537,7 +2687,7 @@ static int close_fds_on_exec(struct err *e)
 	struct dirent *de;
 	while ((de = readdir(d)) != NULL) {
 		int fd = atoi(de->d_name);
-		if (fd > 2 && fd != self)
+		if (fd >= (int)from && fd != self)
 			(void)fcntl(fd, F_SETFD, fcntl(fd, F_GETFD) | FD_CLOEXEC);
 	}
 	closedir(d);
@@ -2561,19 +2711,72 @@ static int enter_cwd(const char *cwd, struct err *e)
 	return 0;
 }
 
+/* Moves FD (if open and below MIN) to the lowest free number at or above MIN, close-on-exec. */
+static int move_fd_above(int *fd, int min, struct err *e)
+{
+	if (*fd < 0 || *fd >= min)
+		return 0;
+	int moved = fcntl(*fd, F_DUPFD_CLOEXEC, min);
+	if (moved < 0)
+		return fail(e, errno, "move fd %d", *fd);
+	close_fd(fd);
+	*fd = moved;
+	return 0;
+}
+
+/* --preserve-fds N: the caller's fds 3 .. 3+N-1 are the process's, at the same numbers and
+ * without close-on-exec. The child's own channels move out of that range first (they are ours,
+ * never the caller's); fds fetched from another process are put in place with dup2. */
+static int place_preserved_fds(const struct plan *p, struct channels *ch, struct err *e)
+{
+	if (p->preserve_fds == 0)
+		return 0;
+	int lim = 3 + (int)p->preserve_fds;
+	if (move_fd_above(&ch->sync, lim, e) < 0 || move_fd_above(&ch->fifo, lim, e) < 0 || move_fd_above(&ch->console, lim, e) < 0)
+		return -1;
+	for (size_t i = 0; i < p->nmounts; i++)
+		if (move_fd_above(&p->mounts[i].tree, lim, e) < 0)
+			return -1;
+	if (!ch->preserved) {
+		for (int fd = 3; fd < lim; fd++) {
+			int flags = fcntl(fd, F_GETFD);
+			if (flags >= 0 && (flags & FD_CLOEXEC) && fcntl(fd, F_SETFD, flags & ~FD_CLOEXEC) < 0)
+				return fail(e, errno, "preserve fd %d", fd);
+		}
+		return 0;
+	}
+	for (unsigned i = 0; i < p->preserve_fds; i++)
+		if (move_fd_above(&ch->preserved[i], lim, e) < 0)
+			return -1;
+	for (unsigned i = 0; i < p->preserve_fds; i++) {
+		int target = 3 + (int)i;
+		if (ch->preserved[i] < 0) {
+			(void)close(target);
+			continue;
+		}
+		if (dup2(ch->preserved[i], target) < 0)
+			return fail(e, errno, "preserve fd %d", target);
+		close_fd(&ch->preserved[i]);
+	}
+	return 0;
+}
+
 /* Closes every fd above stdio except the ones the child still needs: nothing the caller had
  * open (a directory of the host above all) may be reachable through /proc/self/fd while the
  * child runs in the container, or be named as its cwd. runc passes nothing either without
  * --preserve-fds. */
-static int close_inherited_fds(const struct channels *ch, struct err *e)
+static int close_inherited_fds(const struct plan *p, const struct channels *ch, struct err *e)
 {
-	int keep[] = { ch->sync, ch->fifo, ch->console };
-	unsigned from = 3;
+	int chans[] = { ch->sync, ch->fifo, ch->console };
+	size_t nkeep = ARRAY_LEN(chans) + p->nmounts; /* and the bind sources the parent cloned */
+	unsigned from = 3 + p->preserve_fds; /* the preserved fds, if any, sit right above stdio */
 	for (;;) {
 		int next = -1; /* the smallest kept fd at or above FROM */
-		for (size_t i = 0; i < ARRAY_LEN(keep); i++)
-			if (keep[i] >= (int)from && (next < 0 || keep[i] < next))
-				next = keep[i];
+		for (size_t i = 0; i < nkeep; i++) {
+			int k = i < ARRAY_LEN(chans) ? chans[i] : p->mounts[i - ARRAY_LEN(chans)].tree;
+			if (k >= (int)from && (next < 0 || k < next))
+				next = k;
+		}
 		unsigned to = next < 0 ? ~0U : (unsigned)next - 1;
 		if (next != (int)from && syscall(SYS_close_range, from, to, 0U) < 0)
 			return fail(e, errno, "close inherited fds");
@@ -2629,9 +2832,9 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 	umask(p->has_umask ? p->umask : 022);
 	if (p->cwd && enter_cwd(p->cwd, e) < 0)
 		return -1;
-	if (close_fds_on_exec(e) < 0)
+	if (close_fds_on_exec(3 + p->preserve_fds, e) < 0)
 		return -1;
-	if (p->seccomp && !p->no_new_privs && install_seccomp(p, e) < 0)
+	if (p->seccomp && !p->no_new_privs && install_seccomp(p, ch, e) < 0)
 		return -1;
 	if (p->has_caps && drop_bounding_set(p->caps[CAPS_BOUNDING], e) < 0)
 		return -1;
@@ -2643,6 +2846,11 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 		return -1;
 	if (p->mode == MODE_CREATE && probe_fifo(ch->fifo, e) < 0)
 		return -1;
+	/* With a seccomp listener the parent must still be there to pass it on, so the filter goes
+	 * on before "ready" (where runc puts it with no_new_privs, listener or not). */
+	bool listener_now = p->seccomp && p->no_new_privs && p->seccomp_listener;
+	if (listener_now && install_seccomp(p, ch, e) < 0)
+		return -1;
 	if (signal_ready(ch->sync, e) < 0)
 		return -1;
 	if (p->mode == MODE_CREATE && wait_for_start(ch->fifo, e) < 0)
@@ -2650,7 +2858,7 @@ static int setup_process(const struct plan *p, struct channels *ch, pid_t hostpi
 	close_fd(&ch->fifo);
 	/* With no_new_privs the filter goes on last, but before the startContainer hooks: they are
 	 * the container's processes and run under its filter, as in runc. */
-	if (p->seccomp && p->no_new_privs && install_seccomp(p, e) < 0)
+	if (p->seccomp && p->no_new_privs && !listener_now && install_seccomp(p, ch, e) < 0)
 		return -1;
 	if (run_hooks(p, HOOK_START_CONTAINER, hostpid, e) < 0)
 		return -1;
@@ -2682,7 +2890,7 @@ static int child_main(const struct plan *p, struct channels *ch, struct err *e)
 	 * joined pid namespace) but lack CAP_SYS_PTRACE on the host. */
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
 		return fail(e, errno, "prctl(PR_SET_DUMPABLE)");
-	if (close_inherited_fds(ch, e) < 0)
+	if (place_preserved_fds(p, ch, e) < 0 || close_inherited_fds(p, ch, e) < 0)
 		return -1;
 	if (await_parent_go(ch->sync, &hostpid, e) < 0)
 		return -1;
@@ -2707,6 +2915,38 @@ static _Noreturn void child_exit(int sync, const struct err *e)
 /* ------------------------------------------------------------------------------------------ */
 /* Main                                                                                       */
 
+/* In a new user namespace the container's root is a mapped uid: bind sources it may not read or
+ * traverse (a 0700 directory of the host's root, as runc's tests make) would fail its mount(2).
+ * So the parent, still the host's root in the host's mount namespace, clones each source tree
+ * with open_tree(OPEN_TREE_CLONE) before the clone; the child attaches the detached copy with
+ * move_mount, where it would have bound the path. A source that cannot be cloned here is left to
+ * the child, which reports it as before. */
+static int clone_bind_sources(const struct plan *p, struct err *e)
+{
+	if (p->mode == MODE_EXEC || !p->has_ns[NS_USER] || p->ns_path[NS_USER])
+		return 0;
+	for (size_t i = 0; i < p->nmounts; i++) {
+		struct mount_spec *m = &p->mounts[i];
+		if (!(m->flags & MS_BIND))
+			continue;
+		unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | ((m->flags & MS_REC) ? AT_RECURSIVE : 0);
+		m->tree = open_tree(AT_FDCWD, m->src, flags);
+		if (m->tree < 0)
+			continue;
+		/* A clone made in the host's namespace is in the source's peer group; a path bound in
+		 * the child's namespace would have had the propagation "/" got there (rslave unless
+		 * the config says otherwise), so the copy gets that. */
+		unsigned long prop = p->has_propagation ? p->rootfs_propagation & (MS_SHARED | MS_PRIVATE | MS_SLAVE | MS_UNBINDABLE) : 0;
+		struct mount_attr attr = { .propagation = prop ? prop : MS_SLAVE };
+		if (mount_setattr(m->tree, "", AT_EMPTY_PATH | ((m->flags & MS_REC) ? AT_RECURSIVE : 0), &attr, sizeof attr) < 0) {
+			int saved = errno;
+			close_fd(&m->tree);
+			return fail(e, saved, "set the propagation of the bind source %s", m->src);
+		}
+	}
+	return 0;
+}
+
 /* Namespaces, clone, then the child's setup and the parent's supervision. Returns the helper's
  * exit code or -1 with E set (the child, if any, is gone by then). */
 static int run(const struct plan *p, struct channels *ch, struct err *e)
@@ -2718,6 +2958,8 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
 		return -1;
 	if (p->has_ns[NS_TIME] && !p->ns_path[NS_TIME] && unshare(CLONE_NEWTIME) < 0)
 		return fail(e, errno, "unshare time namespace");
+	if (clone_bind_sources(p, e) < 0)
+		return -1;
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, pair) < 0)
 		return fail(e, errno, "socketpair");
 	pid_t child = clone_child(clone_flags(p));
@@ -2731,6 +2973,7 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
 		/* The notify socket must not stay open in a container waiting on its fifo: the runtime
 		 * would never see end-of-file. */
 		close_fd(&ch->notify);
+		close_fd(&ch->agent);
 		close_fd(&pair[0]);
 		ch->sync = pair[1];
 		child_main(p, ch, e);
@@ -2739,6 +2982,10 @@ static int run(const struct plan *p, struct channels *ch, struct err *e)
 	close_fd(&pair[1]);
 	close_fd(&ch->fifo);
 	close_fd(&ch->console);
+	for (unsigned i = 0; ch->preserved && i < p->preserve_fds; i++)
+		close_fd(&ch->preserved[i]);
+	for (size_t i = 0; i < p->nmounts; i++)
+		close_fd(&p->mounts[i].tree);
 	ch->sync = pair[0];
 	int code = supervise(p, ch, child, e);
 	if (code < 0) {

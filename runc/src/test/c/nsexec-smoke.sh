@@ -262,6 +262,37 @@ prog = [
 ]
 print(b"".join(struct.pack("<HBBI", *i) for i in prog).hex())')
 
+# The same, but mkdir/mkdirat go to a seccomp agent (SECCOMP_RET_USER_NOTIF).
+SECCOMP_NOTIFY=$(python3 -c '
+import struct
+prog = [(0x20, 0, 0, 4), (0x15, 0, 5, 0xc000003e), (0x20, 0, 0, 0), (0x15, 2, 0, 83), (0x15, 1, 0, 258),
+        (0x06, 0, 0, 0x7fff0000), (0x06, 0, 0, 0x7fc00000), (0x06, 0, 0, 0x80000000)]
+print(b"".join(struct.pack("<HBBI", *i) for i in prog).hex())')
+
+cat >"$W/agent.py" <<'EOF'
+# seccomp agent: takes one listener (SCM_RIGHTS) with its message, writes the message to MSGFILE,
+# and answers every notified call with ENOMEDIUM until the container is gone.
+import fcntl, os, socket, struct, sys
+path, msgfile = sys.argv[1], sys.argv[2]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(path + ".tmp"); s.listen(1); os.rename(path + ".tmp", path)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 4096, 1)
+open(msgfile, "wb").write(msg + b"\n")
+RECV, SEND = 0xC0502100, 0xC0182101  # SECCOMP_IOCTL_NOTIF_RECV / _SEND
+while True:
+    req = bytearray(80)
+    try:
+        fcntl.ioctl(fds[0], RECV, req)
+    except OSError:
+        break
+    notif_id = struct.unpack_from("<Q", req)[0]
+    try:
+        fcntl.ioctl(fds[0], SEND, bytearray(struct.pack("<QqiI", notif_id, 0, -123, 0)))  # -ENOMEDIUM
+    except OSError:
+        pass
+EOF
+
 HOST_CAPS=$(sed -n 's/^CapBnd:\t*//p' /proc/self/status)
 ALL_CAPS=$(printf '%x' $((16#$HOST_CAPS)))
 NO_CHOWN=$(printf '%x' $((16#$HOST_CAPS & ~1)))
@@ -420,6 +451,51 @@ begin seccomp0
 launch
 check "seccomp: control without a filter, mkdir works" output_is made
 
+for nnp in 0 1; do
+	begin seccomp-notify$nnp
+	python3 "$W/agent.py" "$W/agent$nnp.sock" "$W/agent$nnp.msg" &
+	BG+=($!)
+	wait_for 100 test -S "$W/agent$nnp.sock"
+	{ base run; directive seccomp "$SECCOMP_NOTIFY"; [ $nnp = 1 ] && directive no-new-privileges
+	  directive seccomp-listener "$W/agent$nnp.sock" '{"ociVersion":"1.0.2","fds":["seccompFd"],"pid":' ',"state":{"pid":' '}}'
+	  directive args sh -c 'mkdir /tmp/d 2>&1; touch /tmp/f && echo other-calls-run'; } >"$PLAN"
+	launch
+	check "seccomp notify (no_new_privs $nnp): the agent answers mkdir (ENOMEDIUM), other calls run" \
+		eval 'output_has "No medium found" && output_has other-calls-run'
+	check "seccomp notify (no_new_privs $nnp): the agent got the listener and the process state, both pids the container's" \
+		eval 'test "$(cat "$W/agent$nnp.msg")" = "{\"ociVersion\":\"1.0.2\",\"fds\":[\"seccompFd\"],\"pid\":$CPID,\"state\":{\"pid\":$CPID}}"'
+done
+
+begin seccomp-noagent
+{ base run; directive seccomp "$SECCOMP_NOTIFY"; directive seccomp-listener "$W/no-agent.sock" '{' ',' '}'; directive args true; } >"$PLAN"
+launch
+check "seccomp notify: no agent -> error 'failed to connect with seccomp agent'" \
+	eval 'test "$RC" = 1 && grep -q "failed to connect with seccomp agent specified in the seccomp profile" "$NOTIFY"'
+
+# --preserve-fds: the caller's fds 3 and 4, inherited, or fetched from another process
+echo preserved >"$W/pf.txt"
+begin preserve
+{ base run; directive preserve-fds 2; directive args cat /proc/self/fd/4; } >"$PLAN"
+exec 4<"$W/pf.txt"
+launch
+exec 4<&-
+check "preserve-fds 2: the caller's fd 4 reaches the process" output_is preserved
+echo fetched >"$W/pf2.txt"
+sleep 30 4<"$W/pf2.txt" &
+HOLDER=$!
+BG+=("$HOLDER")
+begin preserve-pid
+{ base run; directive preserve-fds 2 "$HOLDER"; directive args cat /proc/self/fd/4; } >"$PLAN"
+launch
+check "preserve-fds 2 PID: fd 4 of process PID, fetched with pidfd_getfd" output_is fetched
+kill "$HOLDER"
+begin nopreserve
+{ base run; directive args sh -c 'test -e /proc/self/fd/4 && echo leaked || echo closed'; } >"$PLAN"
+exec 4<"$W/pf.txt"
+launch
+exec 4<&-
+check "without preserve-fds the caller's fd 4 does not reach the process" output_is closed
+
 # ---------------------------------------------------------------------------------------------
 # hooks, sync-hooks, detach
 
@@ -556,6 +632,14 @@ check "userns: uidmap 0 100000 65536, id shows uid=0 gid=0" output_has "uid=0 gi
 check "userns: uid_map as planned" eval 'grep -qE "^ +0 +100000 +65536$" "$OUT"'
 check "userns: devices bind-mounted from the host when mknod is refused" output_has null-ok
 check "userns: read-only /proc/sys despite locked mount flags" eval 'test "$(tail -n1 "$OUT")" = 1'
+
+# A bind source the mapped root cannot reach (in a 0700 directory of the host's root): the parent
+# clones it with open_tree before the clone, the child attaches it.
+mkdir -p "$W/secret/dir" && echo secret >"$W/secret/dir/f" && chmod 700 "$W/secret"
+begin userns-bind
+{ base run "$RU"; userns; directive mount "$W/secret/dir" /mnt bind $MS_BIND 0 ""; directive args cat /mnt/f; } >"$PLAN"
+launch
+check "userns: a bind source in a 0700 directory of the host's root is mounted (open_tree clone)" output_is secret
 
 begin userbase
 { base run "$RU"; userns; directive hostname ubox; directive args sleep 30; } >"$PLAN"

@@ -57,7 +57,12 @@ public final class Main implements Runnable {
         cl.addSubcommand("help", new CommandLine.HelpCommand());
         // runc accepts e.g. `--root state`; a value that is also a verb name is still a value
         cl.setAllowSubcommandsAsOptionParameters(true);
-        if (cl.getSubcommands().containsKey("runc")) RuncCommand.configure(cl.getSubcommands().get("runc"));
+        CommandLine runc = cl.getSubcommands().get("runc");
+        if (runc != null) {
+            RuncCommand.configure(runc);
+            // picocli asks the executing CommandLine's handler, so runc's unknown-verb answer goes here too
+            cl.setParameterExceptionHandler(RuncCommand.unknownVerb(runc, cl.getParameterExceptionHandler()));
+        }
         // Errors a user can act on are one line on stderr, not a stack trace.
         cl.setExecutionExceptionHandler((e, cmd, parse) -> {
             cmd.getErr().println("dockyard: " + (e.getMessage() == null ? e.toString() : e.getMessage()));

@@ -34,7 +34,7 @@ import java.util.concurrent.Callable;
  * {@link OciRuntime}, so tools that drive runc can drive this one (see bin/dockyard-runc).
  */
 @Command(name = "runc", description = "An OCI runtime: run containers from OCI bundles, with runc's verbs and flags.",
-        version = {"dockyard-runc version 0.1.0", "spec: " + OciRuntime.OCI_VERSION},
+        versionProvider = RuncCommand.Version.class,
         subcommands = {RuncCommand.SpecCmd.class, RuncCommand.Create.class, RuncCommand.Start.class, RuncCommand.Run.class,
                 RuncCommand.State.class, RuncCommand.Kill.class, RuncCommand.Delete.class, RuncCommand.Exec.class,
                 RuncCommand.ListCmd.class, RuncCommand.Ps.class, RuncCommand.Pause.class, RuncCommand.Resume.class,
@@ -72,7 +72,35 @@ final class RuncCommand implements Runnable {
 
     @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-    @Override public void run() { spec.commandLine().usage(System.out); }
+    @Override public void run() {
+        spec.commandLine().usage(out());
+        out().flush();
+    }
+
+    /**
+     * runc's `-v` lines (tools such as dockerd read the version and "commit:" lines); ours are
+     * dockyard's version, the build it came from and the Java that runs it.
+     */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override public String[] getVersion() {
+            String v = java.util.Objects.requireNonNullElse(RuncCommand.class.getPackage().getImplementationVersion(), "0.1.0");
+            return new String[] {"dockyard-runc version " + v, "commit: dockyard " + v, "spec: " + OciRuntime.OCI_VERSION,
+                    "java: " + Runtime.version()};
+        }
+    }
+
+    /** runc's first help lines: NAME, then "runc VERB - what it does" (scripts read line 2). */
+    private static final String NAME_SECTION = "runcName";
+
+    private static void runcHelpLayout(CommandLine cl, String qualifiedName, String summary) {
+        cl.getHelpSectionMap().put(NAME_SECTION, help -> "NAME:%n   ".formatted() + qualifiedName + " - " + summary + "%n%n".formatted());
+        List<String> keys = new ArrayList<>(cl.getHelpSectionKeys());
+        keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER_HEADING);
+        keys.remove(CommandLine.Model.UsageMessageSpec.SECTION_KEY_HEADER);
+        keys.addFirst(NAME_SECTION);
+        cl.setHelpSectionKeys(keys);
+        cl.getCommandSpec().usageMessage().synopsisHeading("USAGE:%n   ").descriptionHeading("%nDESCRIPTION:%n").optionListHeading("%nOPTIONS:%n");
+    }
 
     /**
      * runc's flag parsing: flags come before the first positional argument, and everything from
@@ -83,12 +111,34 @@ final class RuncCommand implements Runnable {
         // update has no command after the id, and runc takes its flags on either side of it
         runc.getSubcommands().get("update").setStopAtPositional(false);
         // every verb answers -h/--help, as runc's do
-        for (CommandLine verb : runc.getSubcommands().values()) {
+        for (var e : runc.getSubcommands().entrySet()) {
+            CommandLine verb = e.getValue();
             if (verb.getCommandSpec().findOption("--help") == null) {
                 verb.getCommandSpec().addOption(CommandLine.Model.OptionSpec.builder("-h", "--help").usageHelp(true)
                         .description("Show this help.").build());
             }
+            String[] d = verb.getCommandSpec().usageMessage().description();
+            runcHelpLayout(verb, "runc " + e.getKey(), d.length == 0 ? e.getKey() : d[0]);
         }
+        runcHelpLayout(runc, "runc", "Open Container Initiative runtime (dockyard's, in Java)");
+        runc.setParameterExceptionHandler(unknownVerb(runc, runc.getParameterExceptionHandler()));
+    }
+
+    /**
+     * runc answers an unknown verb (`runc foo -h` too) with urfave/cli's wording and status 3. Set on
+     * the CommandLine that executes (picocli asks that one), which may be a parent of {@code runc}.
+     */
+    static CommandLine.IParameterExceptionHandler unknownVerb(CommandLine runc, CommandLine.IParameterExceptionHandler parse) {
+        return (ex, args) -> {
+            CommandLine cl = ex.getCommandLine();
+            if (cl.getCommandSpec() == runc.getCommandSpec() && ex instanceof CommandLine.UnmatchedArgumentException u
+                    && !u.getUnmatched().isEmpty() && !u.getUnmatched().getFirst().startsWith("-")) {
+                cl.getErr().println("No help topic for '" + u.getUnmatched().getFirst() + "'");
+                cl.getErr().flush();
+                return 3;
+            }
+            return parse.handleParseException(ex, args);
+        };
     }
 
     /** Set by the resident daemon: helpers run in the client's process instead of as children of this JVM. */
@@ -122,7 +172,22 @@ final class RuncCommand implements Runnable {
                 throw new RuntimeError("cannot open log file " + log + ": " + e.getMessage());
             }
         }
-        return launchers == null ? new OciRuntime(r, Stdio.inherit(), this::warn) : new OciRuntime(r, this::warn, launchers.apply(r));
+        OciRuntime rt = launchers == null ? new OciRuntime(r, Stdio.inherit(), this::warn) : new OciRuntime(r, this::warn, launchers.apply(r));
+        return debug ? rt.debug(this::debugLine) : rt;
+    }
+
+    /** A --debug line: into --log when there is one, else on stderr, in logrus's text form as runc writes it. */
+    void debugLine(String message) {
+        if (log != null) {
+            writeLog("debug", message);
+            return;
+        }
+        err().println(textLine("debug", message));
+        err().flush();
+    }
+
+    static String textLine(String level, String message) {
+        return "time=\"" + Instant.now() + "\" level=" + level + " msg=\"" + message.replace("\"", "\\\"") + "\"";
     }
 
     void warn(String message) {
@@ -146,7 +211,7 @@ final class RuncCommand implements Runnable {
             m.put("time", Instant.now().toString());
             line = SpecLoader.toCompactJson(m);
         } else {
-            line = "time=\"" + Instant.now() + "\" level=" + level + " msg=\"" + message.replace("\"", "\\\"") + "\"";
+            line = textLine(level, message);
         }
         try {
             Files.writeString(abs(log), line + "\n", StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -217,13 +282,12 @@ final class RuncCommand implements Runnable {
         @Option(names = "--pid-file", description = "Write the container process's pid here.") Path pidFile;
         @Option(names = "--no-pivot", description = "Accepted; pivot_root is always used.") boolean noPivot;
         @Option(names = "--no-new-keyring", description = "Accepted; no session keyring is created.") boolean noNewKeyring;
-        @Option(names = "--preserve-fds", description = "Not supported (must be 0).") int preserveFds;
+        @Option(names = "--preserve-fds", description = "Pass this many more fds (3, 4, …) to the process, besides stdio.") int preserveFds;
         @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
 
         OciRuntime.CreateOptions options(boolean detach, boolean keep) {
-            if (preserveFds != 0) throw new RuntimeError("--preserve-fds is not supported");
             if (keep && detach) throw new RuntimeError("--detach and --keep are incompatible");
-            return new OciRuntime.CreateOptions(parent.abs(consoleSocket), parent.abs(pidFile), detach, keep);
+            return new OciRuntime.CreateOptions(parent.abs(consoleSocket), parent.abs(pidFile), detach, keep, preserveFds);
         }
     }
 
@@ -332,7 +396,8 @@ final class RuncCommand implements Runnable {
         @Option(names = "--no-new-privs", description = "Set no_new_privs for the process.") boolean noNewPrivs;
         @Option(names = "--apparmor", description = "Ignored: AppArmor is not supported.") String apparmor;
         @Option(names = "--process-label", description = "Ignored: SELinux is not supported.") String processLabel;
-        @Option(names = "--preserve-fds", description = "Not supported (must be 0).") int preserveFds;
+        @Option(names = "--preserve-fds", description = "Pass this many more fds (3, 4, …) to the process, besides stdio.") int preserveFds;
+        @Option(names = "--cgroup", description = "Run in this sub-cgroup of the container's: [CONTROLLER[,CONTROLLER]:]PATH (repeatable).") List<String> cgroups = new ArrayList<>();
         @Option(names = "--ignore-paused", description = "Exec into a paused container anyway (the process starts frozen).") boolean ignorePaused;
         @Parameters(index = "0", paramLabel = "CONTAINER_ID") String id;
         @Parameters(index = "1..*", paramLabel = "COMMAND") List<String> command = new ArrayList<>();
@@ -352,7 +417,6 @@ final class RuncCommand implements Runnable {
         private int execute() throws Exception {
             {
                 OciRuntime rt = parent.runtime();
-                if (preserveFds != 0) throw new RuntimeError("--preserve-fds is not supported");
                 Spec.Process p;
                 if (process != null) {
                     Path file = parent.abs(process);
@@ -369,7 +433,7 @@ final class RuncCommand implements Runnable {
                     ContainerState st = rt.store().load(id);
                     p = fromFlags(st.config().process());
                 }
-                return rt.exec(id, new OciRuntime.ExecOptions(p, parent.abs(consoleSocket), parent.abs(pidFile), detach, ignorePaused));
+                return rt.exec(id, new OciRuntime.ExecOptions(p, parent.abs(consoleSocket), parent.abs(pidFile), detach, ignorePaused, cgroups, preserveFds));
             }
         }
 

@@ -37,5 +37,14 @@ public interface HelperSession extends AutoCloseable {
     default boolean needsNotifySocket() {
       return true;
     }
+
+    /**
+     * The process holding the caller's fds 3.. for --preserve-fds: this JVM (it inherited them,
+     * but its children get only stdio, so the helper fetches them with pidfd_getfd), or 0 when
+     * the helper inherits them itself.
+     */
+    default long callerFdsPid() {
+      return ProcessHandle.current().pid();
+    }
   }
 }

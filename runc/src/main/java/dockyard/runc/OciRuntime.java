@@ -7,6 +7,7 @@ import dockyard.runc.cgroup.CgroupManager;
 import dockyard.runc.plan.Plan;
 import dockyard.runc.plan.PlanCompiler;
 import dockyard.runc.seccomp.SeccompCompiler;
+import dockyard.runc.seccomp.SeccompProgram;
 import dockyard.runc.spec.Spec;
 import dockyard.runc.spec.SpecLoader;
 import dockyard.runc.spec.SpecValidator;
@@ -16,7 +17,6 @@ import dockyard.runc.state.StateStore;
 import dockyard.runc.state.Status;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -39,13 +39,18 @@ public final class OciRuntime {
   private final HelperSession.Launcher launcher;
   private final HookRunner hooks;
   private final Consumer<String> warn;
+  private Consumer<String> debug = m -> { };
 
   /**
    * Options of create and run.
    *
    * @param keep run in the foreground leaves the stopped container (state, cgroup) for a later delete
    */
-  public record CreateOptions(Path consoleSocket, Path pidFile, boolean detach, boolean keep) {
+  public record CreateOptions(Path consoleSocket, Path pidFile, boolean detach, boolean keep, int preserveFds) {
+    public CreateOptions(Path consoleSocket, Path pidFile, boolean detach, boolean keep) {
+      this(consoleSocket, pidFile, detach, keep, 0);
+    }
+
     public CreateOptions(Path consoleSocket, Path pidFile, boolean detach) {
       this(consoleSocket, pidFile, detach, false);
     }
@@ -60,7 +65,12 @@ public final class OciRuntime {
    *
    * @param ignorePaused exec into a paused container anyway (the process starts frozen)
    */
-  public record ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach, boolean ignorePaused) {
+  public record ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach, boolean ignorePaused,
+                            List<String> cgroups, int preserveFds) {
+    public ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach, boolean ignorePaused) {
+      this(process, consoleSocket, pidFile, detach, ignorePaused, List.of(), 0);
+    }
+
     public ExecOptions(Spec.Process process, Path consoleSocket, Path pidFile, boolean detach) {
       this(process, consoleSocket, pidFile, detach, false);
     }
@@ -82,6 +92,16 @@ public final class OciRuntime {
   /** The C helper binary (extracted into {@code cacheDir} when it is inside a jar); also the daemon's client. */
   public static Path helperBinary(Path cacheDir) throws IOException {
     return LocalHelper.binary(cacheDir);
+  }
+
+  /**
+   * Where runc's {@code --debug} lines go: one line per step of a container's setup (the helper
+   * started, its process in the namespaces, setup complete), worded so runc's tests and log
+   * readers find runc's phrases.
+   */
+  public OciRuntime debug(Consumer<String> sink) {
+    this.debug = sink;
+    return this;
   }
 
   public StateStore store() {
@@ -116,7 +136,8 @@ public final class OciRuntime {
       throw new RuntimeError("console socket " + o.consoleSocket() + " does not exist");
     }
     List<String> warnings = new ArrayList<>();
-    String seccompHex = seccomp(spec, warnings);
+    SeccompProgram seccomp = seccomp(spec, warnings);
+    String seccompHex = seccomp == null ? null : seccomp.toHex();
     if (store.exists(id) || Files.exists(store.root().resolve(id))) throw new RuntimeError("container with id exists: " + id);
     Path dir = store.reserve(id);
     CgroupManager cgroup = null;
@@ -152,10 +173,13 @@ public final class OciRuntime {
       Plan plan = new PlanCompiler(warnings).container(new PlanCompiler.ContainerRequest(
           spec, bundle, rootfs, mode, sock, fifo, cgroup.procsFiles(), cgroup.paths(), o.consoleSocket(),
           o.detach(), seccompHex, template[0], template[1]));
+      plan = preserveFds(plan, o.preserveFds());
+      plan = seccompListener(plan, seccomp, spec, state, "creating", 0);
       warnings.forEach(warn);
       boolean syncHooks = !plan.all("sync-hooks").isEmpty();
       trace.mark("plan");
       int exit = 0;
+      debug.accept("nsexec container setup: starting dockyard-nsexec (" + mode.name().toLowerCase(java.util.Locale.ROOT) + ") for " + id);
       try (HelperSession helper = launcher.launch(plan, dir, sock)) {
         events:
         while (true) {
@@ -172,6 +196,7 @@ public final class OciRuntime {
           switch (word) {
             case "pid" -> {
               int pid = Integer.parseInt(rest);
+              debug.accept("child process in init(): container process " + pid + " is in its namespaces");
               ProcStat st = ProcStat.of(pid);
               state = withPid(state, pid, st == null ? 0 : st.startTime());
               store.save(state);
@@ -193,6 +218,7 @@ public final class OciRuntime {
             }
             case "created" -> {
               created = true;
+              debug.accept("init: closing the pipe to signal completion (container " + id + " set up)");
               if (o.pidFile() != null) writePidFile(o.pidFile(), state.pid());
               if (mode == PlanCompiler.Mode.CREATE) {
                 int status = helper.waitFor();
@@ -227,13 +253,46 @@ public final class OciRuntime {
     }
   }
 
-  private String seccomp(Spec spec, List<String> warnings) {
+  /** runc --preserve-fds N: the caller's fds 3 .. 3+N-1 go to the process as they are. */
+  private Plan preserveFds(Plan plan, int n) {
+    if (n < 0) throw new RuntimeError("--preserve-fds must not be negative");
+    if (n == 0) return plan;
+    long from = launcher.callerFdsPid();
+    return from == 0 ? plan.with("preserve-fds", n) : plan.with("preserve-fds", n, from);
+  }
+
+  /**
+   * SCMP_ACT_NOTIFY: the agent's socket the helper hands the filter's listener to, and its message,
+   * runtime-spec's container process state, around the two pids only the helper knows (the
+   * process's, and the container's init: the same in run and create, given for exec).
+   */
+  private static Plan seccompListener(Plan plan, SeccompProgram program, Spec spec, ContainerState st, String status, int initPid) {
+    if (program == null || !program.notifies()) return plan;
+    Spec.Seccomp sc = spec.linux().seccomp();
+    if (sc.listenerPath() == null || sc.listenerPath().isEmpty()) {
+      throw new RuntimeError("seccomp: SCMP_ACT_NOTIFY needs linux.seccomp.listenerPath (the seccomp agent's socket)");
+    }
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("ociVersion", OCI_VERSION);
+    m.put("fds", List.of("seccompFd"));
+    m.put("pid", 987654321);
+    if (sc.listenerMetadata() != null && !sc.listenerMetadata().isEmpty()) m.put("metadata", sc.listenerMetadata());
+    String head = SpecLoader.toCompactJson(m);
+    String json = head.substring(0, head.length() - 1) + ",\"state\":" + stateJson(withPid(st, 987654322, 0), status) + "}";
+    int a = json.indexOf("987654321");
+    int b = json.indexOf("987654322");
+    List<Object> args = new ArrayList<>(List.of(sc.listenerPath(), json.substring(0, a), json.substring(a + 9, b), json.substring(b + 9)));
+    if (initPid > 0) args.add(initPid);
+    return plan.with("seccomp-listener", args.toArray());
+  }
+
+  private SeccompProgram seccomp(Spec spec, List<String> warnings) {
     Spec.Seccomp sc = spec.linux().seccomp();
     if (sc == null) return null;
     try {
       var program = SeccompCompiler.compile(sc);
       warnings.addAll(program.warnings());
-      return program.toHex();
+      return program;
     } catch (IllegalArgumentException e) {
       throw new RuntimeError("invalid seccomp profile: " + e.getMessage());
     }
@@ -296,8 +355,10 @@ public final class OciRuntime {
         return;
       } catch (java.util.concurrent.TimeoutException e) {
         if (!ProcStat.alive(st.pid(), st.pidStartTime())) {
-          try (OutputStream release = Files.newOutputStream(fifo)) {
-            release.flush();
+          // read-write: a fifo opened so never blocks (a write-only open would wait forever when
+          // the reader has just given up on its own), and it still frees a reader blocked in open
+          try (var release = Files.newByteChannel(fifo, java.nio.file.StandardOpenOption.READ, java.nio.file.StandardOpenOption.WRITE)) {
+            release.isOpen();
           }
           throw new RuntimeError("cannot start a container that has stopped");
         }
@@ -431,14 +492,18 @@ public final class OciRuntime {
       throw new RuntimeError("cannot allocate tty if runc will detach without setting console socket");
     }
     List<String> warnings = new ArrayList<>();
-    String seccompHex = seccomp(st.config(), warnings);
-    CgroupManager cg = cgroupOf(st);
+    SeccompProgram seccomp = seccomp(st.config(), warnings);
+    String seccompHex = seccomp == null ? null : seccomp.toHex();
+    List<Path> procs = execCgroups(st, o.cgroups());
     Path work = Files.createTempDirectory(store.dir(id), "exec-");
     try {
       Path sock = launcher.needsNotifySocket() ? LocalHelper.socketFor(work) : null;
       Plan plan = new PlanCompiler(warnings).exec(new PlanCompiler.ExecRequest(
-          st.config(), o.process(), st.pid(), sock, cg.procsFiles(), o.consoleSocket(), o.detach(), seccompHex));
+          st.config(), o.process(), st.pid(), sock, procs, o.consoleSocket(), o.detach(), seccompHex));
+      plan = preserveFds(plan, o.preserveFds());
+      plan = seccompListener(plan, seccomp, st.config(), st, "running", st.pid());
       warnings.forEach(warn);
+      debug.accept("nsexec container setup: starting dockyard-nsexec (exec) in " + id);
       try (HelperSession helper = launcher.launch(plan, work, sock)) {
         while (true) {
           String line = helper.next();
@@ -448,9 +513,10 @@ public final class OciRuntime {
           String rest = report.rest();
           switch (word) {
             case "pid" -> {
+              debug.accept("child process in init(): exec process " + rest + " is in the container's namespaces");
               if (o.pidFile() != null) writePidFile(o.pidFile(), Integer.parseInt(rest));
             }
-            case "created" -> { }
+            case "created" -> debug.accept("setns_init: about to exec the process in " + id);
             case "started" -> {
               if (o.detach()) return 0;
             }
@@ -532,6 +598,45 @@ public final class OciRuntime {
     if (Files.exists(store.dir(st.id()).resolve(StateStore.EXEC_FIFO))) return Status.CREATED;
     if (cgroupOf(st).frozen()) return Status.PAUSED;
     return Status.RUNNING;
+  }
+
+  /**
+   * runc exec --cgroup: the cgroup.procs files an exec'd process joins. Each entry is
+   * {@code [CONTROLLER[,CONTROLLER…]:]PATH}, PATH relative to the container's cgroup ("/" is the
+   * container's own) and never above it; without a controller it applies to every hierarchy.
+   * Controllers not named stay in the container's cgroup, as in runc.
+   */
+  static List<Path> execCgroups(ContainerState st, List<String> requests) {
+    Map<String, Path> dirs = new LinkedHashMap<>();
+    st.cgroupPaths().forEach((k, v) -> dirs.put(k, Path.of(v)));
+    if (requests == null || requests.isEmpty()) return cgroupOf(st).procsFiles();
+    boolean unified = dirs.size() == 1 && dirs.containsKey("unified");
+    Map<String, Path> chosen = new LinkedHashMap<>(dirs);
+    for (String r : requests) {
+      int colon = r.indexOf(':');
+      String ctrls = colon < 0 ? "" : r.substring(0, colon);
+      String sub = colon < 0 ? r : r.substring(colon + 1);
+      Path rel = Path.of("/").resolve(sub).normalize();
+      // normalize keeps a leading ".." of a relative path; resolved against "/" it would vanish, so check the raw one
+      if (Path.of(sub.startsWith("/") ? sub.substring(1) : sub).normalize().startsWith("..")) {
+        throw new RuntimeError("exec: invalid --cgroup " + r + ": " + sub + " is not a sub cgroup path");
+      }
+      String relative = rel.toString().substring(1);
+      List<String> names = ctrls.isEmpty() ? List.copyOf(dirs.keySet()) : List.of(ctrls.split(","));
+      if (unified && !ctrls.isEmpty()) throw new RuntimeError("exec: invalid --cgroup " + r + ": controllers are not allowed on cgroup v2");
+      for (String n : names) {
+        if (!dirs.containsKey(n)) throw new RuntimeError("exec: invalid --cgroup " + r + ": unknown controller " + n);
+        chosen.put(n, relative.isEmpty() ? dirs.get(n) : dirs.get(n).resolve(relative));
+      }
+    }
+    List<Path> procs = new ArrayList<>();
+    for (Path d : new java.util.LinkedHashSet<>(chosen.values())) {
+      Path f = d.resolve("cgroup.procs");
+      // checked here so the error names the file, in the words runc uses
+      if (!Files.exists(f)) throw new RuntimeError("exec: error adding pid of the new process to cgroups: open " + f + ": no such file or directory");
+      procs.add(f);
+    }
+    return procs;
   }
 
   private static CgroupManager cgroupOf(ContainerState st) {

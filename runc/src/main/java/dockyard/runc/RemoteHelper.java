@@ -51,6 +51,11 @@ public final class RemoteHelper implements HelperSession {
       public boolean needsNotifySocket() {
         return false;
       }
+
+      @Override
+      public long callerFdsPid() {
+        return 0; // the client forks the helper, which inherits the caller's fds itself
+      }
     };
   }
 

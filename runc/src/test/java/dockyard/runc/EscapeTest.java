@@ -315,7 +315,7 @@ class EscapeTest {
     Files.createDirectories(b.resolve("rootfs/fakeproc"));
     Files.createSymbolicLink(b.resolve("rootfs/proc"), Path.of("fakeproc"));
     RuntimeError e = assertThrows(RuntimeError.class, () -> rt.run(id, b, OciRuntime.CreateOptions.defaults()));
-    assertTrue(e.getMessage().contains("must be mounted on an ordinary directory"), e.getMessage());
+    assertTrue(e.getMessage().contains("must be mounted on ordinary directory"), e.getMessage());
   }
 
   @Test

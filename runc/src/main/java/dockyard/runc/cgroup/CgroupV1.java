@@ -98,8 +98,11 @@ final class CgroupV1 implements CgroupManager {
     if (m.limit() != null) {
       long limit = m.limit();
       long current = CgroupFiles.readLong(dir, "memory.limit_in_bytes");
-      if (m.swap() != null && swapFile && (limit == -1 || limit > current)) {
-        CgroupFiles.write(dir, "memory.memsw.limit_in_bytes", Long.toString(m.swap()));
+      boolean grows = limit == -1 || limit > current;
+      if (swapFile && grows && (m.swap() != null || limit == -1 || memswBelow(dir, limit))) {
+        // memsw first: without a new swap value it follows the limit (no swap; -1 stays -1, as runc
+        // does), so raising the limit of a container whose memsw equals its old limit works
+        CgroupFiles.write(dir, "memory.memsw.limit_in_bytes", Long.toString(m.swap() != null ? m.swap() : limit));
         CgroupFiles.write(dir, "memory.limit_in_bytes", Long.toString(limit));
       } else {
         CgroupFiles.write(dir, "memory.limit_in_bytes", Long.toString(limit));
@@ -119,13 +122,29 @@ final class CgroupV1 implements CgroupManager {
     if (Boolean.TRUE.equals(m.disableOOMKiller())) CgroupFiles.write(dir, "memory.oom_control", "1");
   }
 
+  private static boolean memswBelow(Path dir, long limit) throws IOException {
+    long memsw = CgroupFiles.readLong(dir, "memory.memsw.limit_in_bytes");
+    return memsw >= 0 && memsw < limit;
+  }
+
   private void cpu(Spec.Cpu c, List<String> warnings) throws IOException {
     Path cpu = dirs.get("cpu");
     if (cpu == null && (c.shares() != null || c.quota() != null || c.period() != null)) throw new IOException("cgroup: this host has no cpu controller; cannot apply cpu limits");
     if (cpu != null) {
       if (c.shares() != null) CgroupFiles.write(cpu, "cpu.shares", c.shares().toString());
-      if (c.period() != null) CgroupFiles.write(cpu, "cpu.cfs_period_us", c.period().toString());
+      // A period below the current one can be refused (EINVAL) while the old quota over the new
+      // period exceeds a parent's limit; with a quota to set too, runc then writes the quota first.
+      boolean periodLater = false;
+      if (c.period() != null) {
+        try {
+          CgroupFiles.write(cpu, "cpu.cfs_period_us", c.period().toString());
+        } catch (IOException e) {
+          if (c.quota() == null || !String.valueOf(e.getMessage()).endsWith("Invalid argument")) throw e;
+          periodLater = true;
+        }
+      }
       if (c.quota() != null) CgroupFiles.write(cpu, "cpu.cfs_quota_us", Long.toString(c.quota()));
+      if (periodLater) CgroupFiles.write(cpu, "cpu.cfs_period_us", c.period().toString());
       if (c.realtimePeriod() != null) CgroupFiles.writeIfPresent(cpu, "cpu.rt_period_us", c.realtimePeriod().toString(), warnings);
       if (c.realtimeRuntime() != null) CgroupFiles.writeIfPresent(cpu, "cpu.rt_runtime_us", Long.toString(c.realtimeRuntime()), warnings);
     }

@@ -68,6 +68,13 @@ public record Plan(List<Directive> directives) {
     return new Directive(keyword.toString(), args);
   }
 
+  /** This plan with one more directive at the end. */
+  public Plan with(String keyword, Object... args) {
+    List<Directive> more = new ArrayList<>(directives);
+    more.addAll(builder().add(keyword, args).build().directives());
+    return new Plan(more);
+  }
+
   /** Directives with the given keyword, in order (for tests and diagnostics). */
   public List<Directive> all(String keyword) {
     return directives.stream().filter(d -> d.keyword().equals(keyword)).toList();

@@ -24,8 +24,10 @@ import java.util.TreeMap;
  *       (arg & value) == valueTwo}.
  *   <li>{@code errnoRet} (and {@code defaultErrnoRet}) is the errno of {@code SCMP_ACT_ERRNO} and
  *       the message of {@code SCMP_ACT_TRACE}, default {@code EPERM} (1); on any other action it is
- *       an error, as the runtime spec requires. {@code SCMP_ACT_NOTIFY} is rejected: there is no
- *       listener support.
+ *       an error, as the runtime spec requires. {@code SCMP_ACT_NOTIFY} returns {@code
+ *       SECCOMP_RET_USER_NOTIF}: the helper installs such a filter with a listener and passes it to
+ *       the agent at {@code listenerPath}. As in runc it may not be the default action nor apply
+ *       to {@code write} (the listener is handed over with a write).
  * </ul>
  *
  * <h2>Architectures</h2>
@@ -117,6 +119,8 @@ public final class SeccompCompiler {
     List<String> warnings = new ArrayList<>();
 
     Verdict defaultVerdict = verdict(seccomp.defaultAction(), seccomp.defaultErrnoRet(), "defaultAction", "defaultErrnoRet");
+    if (defaultVerdict.action() == SeccompAction.NOTIFY) throw new SeccompException("SCMP_ACT_NOTIFY cannot be used as default action");
+    boolean notifies = false;
     int flags = flags(seccomp.flags());
 
     boolean i386 = false;
@@ -134,9 +138,6 @@ public final class SeccompCompiler {
         }
       }
     }
-    if (seccomp.listenerPath() != null && !seccomp.listenerPath().isEmpty()) {
-      warnings.add("seccomp listenerPath " + seccomp.listenerPath() + " ignored: SCMP_ACT_NOTIFY is not supported");
-    }
 
     // Rules per syscall number, in spec order; foreign ABIs fail closed to the most restrictive verdict.
     Map<Integer, List<Rule>> rulesByNr = new TreeMap<>();
@@ -150,6 +151,10 @@ public final class SeccompCompiler {
       if (sc.names() == null || sc.names().isEmpty()) throw new SeccompException(where + ": names is empty");
       where += " (" + String.join(", ", sc.names().subList(0, Math.min(3, sc.names().size()))) + (sc.names().size() > 3 ? ", …" : "") + ")";
       Verdict v = verdict(sc.action(), sc.errnoRet(), where + " action", where + " errnoRet");
+      if (v.action() == SeccompAction.NOTIFY) {
+        if (sc.names().contains("write")) throw new SeccompException("SCMP_ACT_NOTIFY cannot be used for the write syscall");
+        notifies = true;
+      }
       List<Condition> conditions = new ArrayList<>();
       if (sc.args() != null) {
         for (int j = 0; j < sc.args().size(); j++) conditions.add(condition(sc.args().get(j), where + " args[" + j + "]"));
@@ -273,7 +278,7 @@ public final class SeccompCompiler {
     if (asm.sizeEstimate() > Bpf.MAX_INSNS) throw tooLong(asm.sizeEstimate());
     List<BpfInstruction> code = asm.assemble();
     if (code.size() > Bpf.MAX_INSNS) throw tooLong(code.size());
-    return new SeccompProgram(code, flags, warnings);
+    return new SeccompProgram(code, flags, warnings, notifies);
   }
 
   private static SeccompException tooLong(int n) {
@@ -339,9 +344,6 @@ public final class SeccompCompiler {
     } catch (SeccompException e) {
       throw new SeccompException(where + ": " + e.getMessage());
     }
-    if (action == SeccompAction.NOTIFY) {
-      throw new SeccompException(where + ": SCMP_ACT_NOTIFY is not supported (it needs a seccomp listener at listenerPath)");
-    }
     if (errnoRet != null) {
       if (!action.takesData()) {
         throw new SeccompException(errnoWhere + " is only valid with SCMP_ACT_ERRNO or SCMP_ACT_TRACE, not " + actionName);
@@ -374,7 +376,7 @@ public final class SeccompCompiler {
         case "SECCOMP_FILTER_FLAG_LOG" -> SeccompProgram.FLAG_LOG;
         case "SECCOMP_FILTER_FLAG_SPEC_ALLOW" -> SeccompProgram.FLAG_SPEC_ALLOW;
         case "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" ->
-            throw new SeccompException("seccomp flag " + f + " needs a listener (SCMP_ACT_NOTIFY), which is not supported");
+            throw new SeccompException("seccomp flag " + f + " is not supported (kernel 5.19's; runc 1.1 does not know it either)");
         default -> throw new SeccompException("unknown or unsupported seccomp flag \"" + f + "\"");
       };
     }

@@ -8,11 +8,16 @@ import java.util.List;
  * install it with, and the warnings compiling produced (syscall names unknown on x86_64, ignored
  * architectures), which the caller should log.
  */
-public record SeccompProgram(List<BpfInstruction> instructions, int flags, List<String> warnings) {
+public record SeccompProgram(List<BpfInstruction> instructions, int flags, List<String> warnings, boolean notifies) {
 
   public static final int FLAG_TSYNC = 1;
   public static final int FLAG_LOG = 2;
   public static final int FLAG_SPEC_ALLOW = 4;
+
+  /** A program without SCMP_ACT_NOTIFY rules. */
+  public SeccompProgram(List<BpfInstruction> instructions, int flags, List<String> warnings) {
+    this(instructions, flags, warnings, false);
+  }
 
   public SeccompProgram {
     instructions = List.copyOf(instructions);

@@ -177,7 +177,13 @@ public record Spec(
       List<String> architectures,
       List<String> flags,
       String listenerPath,
-      List<Syscall> syscalls) {}
+      List<Syscall> syscalls,
+      String listenerMetadata) {
+    public Seccomp(String defaultAction, Integer defaultErrnoRet, List<String> architectures, List<String> flags, String listenerPath,
+                   List<Syscall> syscalls) {
+      this(defaultAction, defaultErrnoRet, architectures, flags, listenerPath, syscalls, null);
+    }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @JsonIgnoreProperties(ignoreUnknown = true)

@@ -308,8 +308,9 @@ class SeccompCompilerTest {
 
   @Test
   void invalidProfilesAreRejectedWithClearErrors() {
-    assertRejected(profile("SCMP_ACT_NOTIFY"), "SCMP_ACT_NOTIFY is not supported");
-    assertRejected(profile("SCMP_ACT_ALLOW", rule("SCMP_ACT_NOTIFY", "mkdir")), "SCMP_ACT_NOTIFY is not supported");
+    assertRejected(profile("SCMP_ACT_NOTIFY"), "SCMP_ACT_NOTIFY cannot be used as default action");
+    assertRejected(profile("SCMP_ACT_ALLOW", new Spec.Syscall(List.of("read", "write"), "SCMP_ACT_NOTIFY", null, null)),
+        "SCMP_ACT_NOTIFY cannot be used for the write syscall");
     assertRejected(profile(null), "action is missing");
     assertRejected(profile("SCMP_ACT_PERMIT"), "unknown seccomp action \"SCMP_ACT_PERMIT\"");
     assertRejected(profile("SCMP_ACT_ALLOW", rule("SCMP_ACT_ALLOW", 1, List.of("mkdir"))), "errnoRet is only valid");
@@ -328,8 +329,16 @@ class SeccompCompilerTest {
     assertRejected(profile("SCMP_ACT_ALLOW", new Spec.Syscall(List.of(), "SCMP_ACT_ERRNO", null, null)), "names is empty");
     assertRejected(new Spec.Seccomp("SCMP_ACT_ALLOW", null, null, List.of("SECCOMP_FILTER_FLAG_BOGUS"), null, null), "seccomp flag");
     assertRejected(new Spec.Seccomp("SCMP_ACT_ALLOW", null, null, List.of("SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"), null, null),
-        "listener");
+        "is not supported");
     assertThrows(SeccompException.class, () -> SeccompCompiler.compile(null));
+  }
+
+  @Test
+  void notifyRulesReturnUserNotifAndMarkTheProgram() {
+    SeccompProgram p = compile(profile("SCMP_ACT_ALLOW", rule("SCMP_ACT_NOTIFY", "mkdir")));
+    assertTrue(p.notifies());
+    assertEquals(0x7fc00000, run(p, MKDIR), p::disassemble); // SECCOMP_RET_USER_NOTIF
+    assertEquals(false, compile(profile("SCMP_ACT_ALLOW", rule("SCMP_ACT_ERRNO", "mkdir"))).notifies());
   }
 
   @Test
