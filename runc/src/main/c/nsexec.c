@@ -3273,7 +3273,7 @@ static _Noreturn void exec_daemon(const char *front, const char *socket_path, bo
 	    dup2(out >= 0 ? out : null, STDERR_FILENO) < 0)
 		_exit(127);
 	/* the general daemon keeps the cwd and environment it serves (they are in its socket's name) */
-	if (close_fds_on_exec(&e) < 0 || (!general && chdir("/") < 0))
+	if (close_fds_on_exec(3, &e) < 0 || (!general && chdir("/") < 0))
 		_exit(127);
 	sigset_t none;
 	sigemptyset(&none);
