@@ -306,7 +306,7 @@ public final class OciRuntime {
         waitGone(state.pid(), state.pidStartTime(), 5000);
       }
       if (cgroup != null) {
-        killAll(cgroup);
+        killAllAndWait(cgroup);
         cgroup.destroy();
       }
     } catch (IOException | RuntimeException e) {
@@ -464,10 +464,19 @@ public final class OciRuntime {
     }
   }
 
+  /**
+   * SIGKILL to everything in the cgroup, then up to 5 s for it to be gone: a cgroup directory
+   * cannot be removed while a task is still in it, and on a loaded machine a killed helper takes
+   * a while to exit.
+   */
+  private static void killAllAndWait(CgroupManager cg) throws IOException {
+    killAll(cg);
+    for (int i = 0; i < 2500 && !cg.pids().isEmpty(); i++) sleep(2);
+  }
+
   /** Removes what a stopped container still holds, then runs poststop hooks (failures only warn, as in runc). */
   private void destroy(ContainerState st, CgroupManager cg) throws IOException {
-    killAll(cg);
-    for (int i = 0; i < 500 && !cg.pids().isEmpty(); i++) sleep(2);
+    killAllAndWait(cg);
     cg.destroy();
     store.remove(st.id());
     if (st.config().hooks() != null && st.config().hooks().poststop() != null) {
