@@ -2,10 +2,7 @@ package dockyard.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -128,20 +125,11 @@ class RuncAutostartTest {
 
   Path bundle(String... args) throws Exception {
     Path b = Files.createDirectories(dir.resolve("bundle"));
-    Path bin = Files.createDirectories(b.resolve("rootfs/bin"));
-    if (!Files.exists(bin.resolve("busybox"))) {
-      Files.copy(Path.of("/bin/busybox"), bin.resolve("busybox"));
-      for (String a : List.of("sh", "echo")) Files.createSymbolicLink(bin.resolve(a), Path.of("busybox"));
-    }
+    SpecBundles.busybox(b, List.of("sh", "echo"));
     Files.deleteIfExists(b.resolve("config.json"));
     Result spec = front("spec", "--bundle", b.toString());
     assertEquals(0, spec.exit(), spec.err());
-    ObjectMapper json = new ObjectMapper();
-    ObjectNode config = (ObjectNode) json.readTree(b.resolve("config.json").toFile());
-    ObjectNode process = (ObjectNode) config.get("process");
-    process.put("terminal", false);
-    process.set("args", json.valueToTree(List.of(args)));
-    Files.writeString(b.resolve("config.json"), json.writeValueAsString(config), StandardCharsets.UTF_8);
+    SpecBundles.runWithoutTerminal(b, args);
     return b;
   }
 
