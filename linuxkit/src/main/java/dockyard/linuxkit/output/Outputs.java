@@ -32,6 +32,7 @@ import java.util.function.Consumer;
  */
 public final class Outputs {
   public static final List<String> FORMATS = List.of("kernel+initrd", "tar-kernel-initrd", "tar", "iso-bios", "raw-bios");
+  static final int INITRD_GZIP_LEVEL = 4;
 
   private Outputs() {}
 
@@ -132,7 +133,10 @@ public final class Outputs {
           in.transferTo(raw); // uncompressed, first: the kernel looks for microcode there
         }
       }
-      ParallelGzipOutputStream gz = new ParallelGzipOutputStream(raw, 6); // gzip's default level, on every core
+      // Level 4, not gzip's default 6: on an initrd of executables and modules, 6 spends twice the
+      // CPU (zlib's 128-step match chains against 16) for 2% smaller output; 4 still compresses
+      // better than upstream linuxkit's pgzip default (the bench's initrd: 4.99 MB against 5.16 MB)
+      ParallelGzipOutputStream gz = new ParallelGzipOutputStream(raw, INITRD_GZIP_LEVEL);
       CpioWriter cpio = new CpioWriter(new BufferedOutputStream(gz, 1 << 16));
       cpio.writeAll(tree, p -> !p.startsWith("boot/"));
       cpio.finish();
