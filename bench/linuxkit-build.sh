@@ -116,7 +116,7 @@ if [ $UPSTREAM = 1 ]; then
   COLD+=(--prepare "bash -c 'rm -rf $W/lk-cache $W/lk-out; mkdir -p $W/lk-out'" -n "linuxkit cold" "$GO")
   CACHED+=(--prepare "bash -c 'rm -rf $W/lk-out; mkdir -p $W/lk-out'" -n "linuxkit cached" "$GO")
 fi
-hyperfine -N --runs "$RUNS" --export-json "$W/cold.json" "${COLD[@]}" > "$W/cold.txt" 2>&1 || { cat "$W/cold.txt"; die "cold runs failed"; }
+hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$W/cold.json" "${COLD[@]}" > "$W/cold.txt" 2>&1 || { cat "$W/cold.txt"; die "cold runs failed"; }
 # the cached case needs a filled cache even without a warm-up run (smoke): one untimed build first
 [ "$WARMUP" = 0 ] && { $DY > "$W/fill.txt" 2>&1 || { cat "$W/fill.txt"; die "filling the cache failed"; }; }
 hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$W/cached.json" "${CACHED[@]}" > "$W/cached.txt" 2>&1 || { cat "$W/cached.txt"; die "cached runs failed"; }
