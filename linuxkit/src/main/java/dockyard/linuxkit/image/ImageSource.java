@@ -86,9 +86,13 @@ public final class ImageSource implements AutoCloseable {
    */
   public Map<String, Resolved> resolveAll(List<Wanted> wanted) throws IOException {
     Map<String, java.util.concurrent.Future<Resolved>> futures = new java.util.LinkedHashMap<>();
+    // the pulled images' tags, written to index.json in one go once every pull ended (each write is
+    // two fsyncs under the layout's lock: one per image would queue the pulls behind each other);
+    // a pulled image's blobs are all stored before its tag is written, as with one write per image
+    Map<String, Descriptor> tags = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    Map<String, Resolved> out = new java.util.LinkedHashMap<>();
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      for (Wanted w : wanted) futures.computeIfAbsent(w.name(), n -> pool.submit(() -> resolve(w.name(), w.where())));
-      Map<String, Resolved> out = new java.util.LinkedHashMap<>();
+      for (Wanted w : wanted) futures.computeIfAbsent(w.name(), n -> pool.submit(() -> resolve(w.name(), w.where(), tags)));
       for (var e : futures.entrySet()) {
         try {
           out.put(e.getKey(), e.getValue().get());
@@ -101,19 +105,41 @@ public final class ImageSource implements AutoCloseable {
           throw new IOException("interrupted while fetching images");
         }
       }
-      return out;
+    } catch (IOException | RuntimeException e) {
+      // what was pulled stays found by its tag, also when another image failed
+      try {
+        writeTags(tags);
+      } catch (IOException | RuntimeException t) {
+        e.addSuppressed(t);
+      }
+      throw e;
     }
+    writeTags(tags);
+    return out;
+  }
+
+  private void writeTags(Map<String, Descriptor> tags) throws IOException {
+    Map<String, Descriptor> copy;
+    synchronized (tags) {
+      copy = new java.util.LinkedHashMap<>(tags);
+    }
+    if (!copy.isEmpty()) cache().addManifests(copy);
   }
 
   /** Resolves and unpacks {@code name}; {@code where} prefixes errors (e.g. "app.yml:12: services[0].image"). */
   public Resolved resolve(String name, String where) throws IOException {
+    return resolve(name, where, null);
+  }
+
+  /** As {@link #resolve(String, String)}; a pulled image's tag goes into {@code tags} when given, else into index.json at once. */
+  private Resolved resolve(String name, String where, Map<String, Descriptor> tags) throws IOException {
     synchronized (resolved) {
       Resolved r = resolved.get(name);
       if (r != null) return r;
     }
     Located located;
     try {
-      located = locate(name);
+      located = locate(name, tags);
     } catch (IOException e) {
       throw new OciException(where + ": image " + name + ": " + e.getMessage());
     }
@@ -144,7 +170,7 @@ public final class ImageSource implements AutoCloseable {
     return registry;
   }
 
-  private Located locate(String name) throws IOException {
+  private Located locate(String name, Map<String, Descriptor> pulledTags) throws IOException {
     if (name.startsWith("oci:")) {
       String rest = name.substring(4);
       String dir = rest, tag = null;
@@ -186,7 +212,8 @@ public final class ImageSource implements AutoCloseable {
     // made only when something is pulled: its HTTP client's selector thread sits in native code,
     // which makes the JVM wait about 300 ms at exit for nothing when everything came from the cache
     RegistryClient.PullResult result = registry().pull(ref, platform, c.store());
-    c.addManifest(result.root(), tag);
+    if (pulledTags != null) pulledTags.put(tag, result.root());
+    else c.addManifest(result.root(), tag);
     return new Located(result.image(), c.store());
   }
 

@@ -200,15 +200,12 @@ public final class RegistryClient implements AutoCloseable {
     List<Descriptor> blobs = new ArrayList<>();
     blobs.add(manifest.config());
     blobs.addAll(manifest.layers());
-    int fetched = 0, skipped = 0;
+    List<Descriptor> missing = new ArrayList<>();
     for (Descriptor b : blobs) {
-      if (store.exists(b.digest()) && store.size(b.digest()) == b.size()) {
-        skipped++;
-      } else {
-        fetchBlob(ref, b, store);
-        fetched++;
-      }
+      if (!(store.exists(b.digest()) && store.size(b.digest()) == b.size()) && !missing.contains(b)) missing.add(b);
     }
+    fetchBlobs(ref, missing, store);
+    int fetched = missing.size(), skipped = blobs.size() - missing.size();
     ImageConfig config = store.readJson(manifest.config(), ImageConfig.class, OciLayout.MAX_CONFIG_BYTES);
     Image image;
     try {
@@ -217,6 +214,34 @@ public final class RegistryClient implements AutoCloseable {
       throw new OciException("image " + ref + ": " + e.getMessage());
     }
     return new PullResult(root, image, fetched, skipped);
+  }
+
+  /**
+   * Downloads {@code blobs} at once, each on its own virtual thread: the transfers, and the fsyncs
+   * that store each one, overlap instead of queuing. The first failure in list order is thrown,
+   * after every download ended (nothing is left writing into the store).
+   */
+  private void fetchBlobs(Reference ref, List<Descriptor> blobs, ContentStore store) throws IOException {
+    if (blobs.size() == 1) {
+      fetchBlob(ref, blobs.getFirst(), store);
+      return;
+    }
+    List<java.util.concurrent.Future<Descriptor>> futures = new ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (Descriptor b : blobs) futures.add(pool.submit(() -> fetchBlob(ref, b, store)));
+    }
+    for (var f : futures) {
+      try {
+        f.get();
+      } catch (java.util.concurrent.ExecutionException x) {
+        if (x.getCause() instanceof IOException io) throw io;
+        if (x.getCause() instanceof RuntimeException re) throw re;
+        throw new IOException(x.getCause());
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while pulling " + ref);
+      }
+    }
   }
 
   /** Downloads one blob of {@code ref}'s repository into {@code store}, verified; follows redirects. */
