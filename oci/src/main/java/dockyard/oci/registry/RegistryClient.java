@@ -178,7 +178,9 @@ public final class RegistryClient implements AutoCloseable {
    */
   public PullResult pull(Reference ref, PlatformSelector selector, ContentStore store) throws IOException {
     FetchedManifest top = fetchManifest(ref);
-    store.putBytes(top.descriptor().mediaType(), top.bytes());
+    // manifests are stored with the blobs, concurrently (each store is two fsyncs); all of them are
+    // in the store when pull returns, before anything (an index.json entry) can refer to them
+    List<FetchedManifest> manifests = new ArrayList<>(List.of(top));
     Descriptor root = top.descriptor();
     FetchedManifest current = top;
     for (int depth = 0; MediaTypes.isIndex(current.descriptor().mediaType()); depth++) {
@@ -190,7 +192,7 @@ public final class RegistryClient implements AutoCloseable {
         throw DigestMismatchException.tooShort("manifest " + chosen.digest() + " of " + ref, chosen.digest(), chosen.size(),
             current.descriptor().size());
       }
-      store.putBytes(current.descriptor().mediaType(), current.bytes());
+      manifests.add(current);
     }
     Descriptor md = current.descriptor();
     if (!MediaTypes.isManifest(md.mediaType())) {
@@ -204,7 +206,10 @@ public final class RegistryClient implements AutoCloseable {
     for (Descriptor b : blobs) {
       if (!(store.exists(b.digest()) && store.size(b.digest()) == b.size()) && !missing.contains(b)) missing.add(b);
     }
-    fetchBlobs(ref, missing, store);
+    List<java.util.concurrent.Callable<?>> work = new ArrayList<>();
+    for (FetchedManifest m : manifests) work.add(() -> store.putBytes(m.descriptor().mediaType(), m.bytes()));
+    for (Descriptor b : missing) work.add(() -> fetchBlob(ref, b, store));
+    all(ref, work);
     int fetched = missing.size(), skipped = blobs.size() - missing.size();
     ImageConfig config = store.readJson(manifest.config(), ImageConfig.class, OciLayout.MAX_CONFIG_BYTES);
     Image image;
@@ -217,18 +222,14 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   /**
-   * Downloads {@code blobs} at once, each on its own virtual thread: the transfers, and the fsyncs
-   * that store each one, overlap instead of queuing. The first failure in list order is thrown,
-   * after every download ended (nothing is left writing into the store).
+   * Runs a pull's stores and downloads at once, each on its own virtual thread: the transfers, and
+   * the fsyncs that store each blob, overlap instead of queuing. The first failure in list order is
+   * thrown, after every task ended (nothing is left writing into the store).
    */
-  private void fetchBlobs(Reference ref, List<Descriptor> blobs, ContentStore store) throws IOException {
-    if (blobs.size() == 1) {
-      fetchBlob(ref, blobs.getFirst(), store);
-      return;
-    }
-    List<java.util.concurrent.Future<Descriptor>> futures = new ArrayList<>();
+  private static void all(Reference ref, List<java.util.concurrent.Callable<?>> work) throws IOException {
+    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      for (Descriptor b : blobs) futures.add(pool.submit(() -> fetchBlob(ref, b, store)));
+      for (var w : work) futures.add(pool.submit(w));
     }
     for (var f : futures) {
       try {
