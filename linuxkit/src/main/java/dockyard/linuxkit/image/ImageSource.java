@@ -139,15 +139,21 @@ public final class ImageSource implements AutoCloseable {
     }
     Located located;
     try {
-      located = locate(name, tags);
+      located = locate(name);
     } catch (IOException e) {
       throw new OciException(where + ": image " + name + ": " + e.getMessage());
     }
     Path rootfs = cacheDir.resolve("rootfs").resolve(located.image().descriptor().digest().hex());
+    ContentStore store = located.store();
     if (!Files.isDirectory(rootfs)) {
       log.accept("Unpacking " + name + " (" + located.image().descriptor().digest().shortForm() + ")");
       List<LayerUnpacker.Source> layers = new ArrayList<>();
-      for (Descriptor l : located.image().manifest().layers()) layers.add(LayerUnpacker.Source.of(located.store(), l));
+      for (Descriptor l : located.image().manifest().layers()) {
+        // a layer still to be pulled is unpacked as it downloads, and stored (verified) on the way
+        layers.add(located.pulled() != null && !stored(store, l)
+            ? LayerUnpacker.Source.storing(store, l, download(located.pulled(), l))
+            : LayerUnpacker.Source.of(store, l));
+      }
       try {
         new LayerUnpacker(UnpackOptions.defaults()).unpack(layers, rootfs);
       } catch (FileAlreadyExistsException raced) {
@@ -156,6 +162,19 @@ public final class ImageSource implements AutoCloseable {
         throw new OciException(where + ": image " + name + ": " + e.getMessage());
       }
     }
+    if (located.pulled() != null) {
+      try {
+        // the layers nothing unpacked (the root was there already): the cache keeps whole images
+        for (Descriptor l : located.image().manifest().layers()) {
+          if (!stored(store, l)) registry().fetchBlob(located.pulled().ref(), l, store);
+        }
+      } catch (IOException e) {
+        throw new OciException(where + ": image " + name + ": " + e.getMessage());
+      }
+      // tagged only now that every blob it names is stored
+      if (tags != null) tags.put(located.pulled().tag(), located.pulled().root());
+      else cache().addManifest(located.pulled().root(), located.pulled().tag());
+    }
     Resolved r = new Resolved(name, located.image(), rootfs);
     synchronized (resolved) {
       resolved.putIfAbsent(name, r);
@@ -163,14 +182,35 @@ public final class ImageSource implements AutoCloseable {
     }
   }
 
-  private record Located(Image image, ContentStore store) {}
+  /**
+   * A located image; {@code pulled} when it came from a registry, whose layers may still be missing
+   * from the store (the manifests and config are there) and whose tag is still to be written.
+   */
+  private record Located(Image image, ContentStore store, Pulled pulled) {
+    Located(Image image, ContentStore store) {
+      this(image, store, null);
+    }
+  }
+
+  private record Pulled(Reference ref, String tag, Descriptor root) {}
+
+  private static boolean stored(ContentStore store, Descriptor blob) throws IOException {
+    return store.exists(blob.digest()) && store.size(blob.digest()) == blob.size();
+  }
+
+  private LayerUnpacker.Source download(Pulled from, Descriptor blob) {
+    return new LayerUnpacker.Source() {
+      @Override public String name() { return "layer " + blob.digest(); }
+      @Override public java.io.InputStream open() throws IOException { return registry().openBlob(from.ref(), blob); }
+    };
+  }
 
   private synchronized RegistryClient registry() {
     if (registry == null) registry = new RegistryClient(registryOptions);
     return registry;
   }
 
-  private Located locate(String name, Map<String, Descriptor> pulledTags) throws IOException {
+  private Located locate(String name) throws IOException {
     if (name.startsWith("oci:")) {
       String rest = name.substring(4);
       String dir = rest, tag = null;
@@ -211,10 +251,8 @@ public final class ImageSource implements AutoCloseable {
     log.accept("Pulling " + tag);
     // made only when something is pulled: its HTTP client's selector thread sits in native code,
     // which makes the JVM wait about 300 ms at exit for nothing when everything came from the cache
-    RegistryClient.PullResult result = registry().pull(ref, platform, c.store());
-    if (pulledTags != null) pulledTags.put(tag, result.root());
-    else c.addManifest(result.root(), tag);
-    return new Located(result.image(), c.store());
+    RegistryClient.PullResult result = registry().pull(ref, platform, c.store(), true);
+    return new Located(result.image(), c.store(), new Pulled(ref, tag, result.root()));
   }
 
   private static String qualified(String ref) {

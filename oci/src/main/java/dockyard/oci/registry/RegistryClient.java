@@ -177,6 +177,15 @@ public final class RegistryClient implements AutoCloseable {
    * are not fetched again.
    */
   public PullResult pull(Reference ref, PlatformSelector selector, ContentStore store) throws IOException {
+    return pull(ref, selector, store, false);
+  }
+
+  /**
+   * As {@link #pull(Reference, PlatformSelector, ContentStore)}, but with {@code layersLater} the
+   * layers are left out: the caller fetches the missing ones itself (with {@link #openBlob}, say to
+   * unpack a layer while it downloads). {@link PullResult#blobsFetched()} then counts the config only.
+   */
+  public PullResult pull(Reference ref, PlatformSelector selector, ContentStore store, boolean layersLater) throws IOException {
     FetchedManifest top = fetchManifest(ref);
     // manifests are stored with the blobs, concurrently (each store is two fsyncs); all of them are
     // in the store when pull returns, before anything (an index.json entry) can refer to them
@@ -201,7 +210,7 @@ public final class RegistryClient implements AutoCloseable {
     Manifest manifest = OciJson.parse(current.bytes(), Manifest.class, "manifest " + ref.withDigest(md.digest()));
     List<Descriptor> blobs = new ArrayList<>();
     blobs.add(manifest.config());
-    blobs.addAll(manifest.layers());
+    if (!layersLater) blobs.addAll(manifest.layers());
     List<Descriptor> missing = new ArrayList<>();
     for (Descriptor b : blobs) {
       if (!(store.exists(b.digest()) && store.size(b.digest()) == b.size()) && !missing.contains(b)) missing.add(b);
@@ -243,6 +252,20 @@ public final class RegistryClient implements AutoCloseable {
         throw new java.io.InterruptedIOException("interrupted while pulling " + ref);
       }
     }
+  }
+
+  /**
+   * The body of one blob of {@code ref}'s repository, as the registry sends it (following redirects):
+   * not verified here, so the caller checks it against {@code blob} before trusting any of it (a
+   * {@link ContentStore#writer} does, at commit).
+   */
+  public InputStream openBlob(Reference ref, Descriptor blob) throws IOException {
+    return onFirstEndpoint(ref, ep -> {
+      URI uri = ep.base().resolve("/v2/" + ref.repository() + "/blobs/" + blob.digest());
+      HttpResponse<InputStream> r = send(ep, "GET", uri, Map.of(), null, pullScope(ref));
+      expect(r, "GET", 200);
+      return r.body();
+    });
   }
 
   /** Downloads one blob of {@code ref}'s repository into {@code store}, verified; follows redirects. */
