@@ -2,6 +2,7 @@ package dockyard.oci.layer;
 
 import dockyard.oci.BlobWriter;
 import dockyard.oci.Compression;
+import dockyard.oci.DigestMismatchException;
 import dockyard.oci.ContentStore;
 import dockyard.oci.Descriptor;
 import dockyard.oci.Image;
@@ -132,6 +133,25 @@ public final class LayerUnpacker {
       return false;
     }
 
+    /**
+     * After the unpacker failed on these bytes: reads the rest (the writer refuses more than the
+     * descriptor's size) and throws the digest or size mismatch, with {@code cause} suppressed, if
+     * the download was not the blob. When it was, the blob is stored and this returns.
+     */
+    void throwIfMismatched(Exception cause) throws DigestMismatchException {
+      try {
+        if (!atEnd) transferTo(OutputStream.nullOutputStream());
+        writer.commit(mediaType);
+      } catch (DigestMismatchException m) {
+        atEnd = false; // nothing left to commit at close
+        m.addSuppressed(cause);
+        throw m;
+      } catch (IOException other) {
+        atEnd = false;
+        // the download itself failed too: the unpacker's error stands
+      }
+    }
+
     @Override public void close() throws IOException {
       if (closed) return;
       closed = true;
@@ -165,7 +185,13 @@ public final class LayerUnpacker {
       List<List<String>> directories = new ArrayList<>();
       for (Source layer : layers) {
         try (InputStream in = layer.open()) {
-          directories.addAll(applyStream(in, tmp, layer.name()));
+          try {
+            directories.addAll(applyStream(in, tmp, layer.name()));
+          } catch (IOException | RuntimeException e) {
+            // a download that broke the unpacking may be wrong bytes: that is the error to report
+            if (in instanceof StoringInputStream s) s.throwIfMismatched(e);
+            throw e;
+          }
         }
       }
       if (options.durable()) {

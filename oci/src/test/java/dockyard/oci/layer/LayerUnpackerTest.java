@@ -275,6 +275,18 @@ class LayerUnpackerTest {
       assertEquals(List.of(), s.toList(), "no temporary blob files left");
     }
 
+    // bytes that break the unpacking (a gzip stream with a byte flipped) are reported as the
+    // download's mismatch, not as the broken gzip they also are
+    byte[] gz = Layers.tar().file("f", "original").gzip();
+    Descriptor gzBlob = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, dockyard.oci.Digest.sha256(gz), gz.length);
+    byte[] flipped = gz.clone();
+    flipped[gz.length / 2] ^= 0x55;
+    DigestMismatchException m = assertThrows(DigestMismatchException.class, () -> new LayerUnpacker().unpack(
+        List.of(LayerUnpacker.Source.storing(store, gzBlob, Layers.source("download", flipped))), target()));
+    assertTrue(m.getMessage().contains("expected " + gzBlob.digest()), m.getMessage());
+    assertFalse(Files.exists(target()));
+    assertFalse(store.exists(gzBlob.digest()));
+
     // the right bytes: unpacked, and stored as they were read
     new LayerUnpacker().unpack(List.of(LayerUnpacker.Source.storing(store, blob, Layers.source("download", good))), target());
     assertEquals("original", Layers.read(target().resolve("f")));
