@@ -4,8 +4,10 @@
 # (the boot test's: Debian kernel + overlay module, busybox init, crun, an onboot step on an
 # overlay root and a read-only service from the same image, one file), images served by a local
 # docker-registry to both. Cold = empty cache (pull and unpack everything); cached = a rebuild with
-# the cache warm. Prints hyperfine's mean/sd, the ratios, the initrd sizes, and which initrd entries
-# only one of the two has (they should agree).
+# the cache warm; each case starts with one untimed warm-up run of each tool (for Dockyard it starts
+# the resident JVM bin/dockyard hands the build to; linuxkit/README.md gives a fresh one's first
+# build). Prints hyperfine's mean/sd, the ratios, the initrd sizes, and which initrd entries only
+# one of the two has (they should agree).
 # usage: bench/linuxkit-build.sh [--runs N (10)] [--keep]
 # env:   LINUXKIT: an upstream linuxkit binary (default: built once into
 #        ${XDG_CACHE_HOME:-~/.cache}/dockyard/bench/linuxkit-v1.2.0; needs golang-go, the mirror of
