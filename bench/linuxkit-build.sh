@@ -4,8 +4,10 @@
 # (the boot test's: Debian kernel + overlay module, busybox init, crun, an onboot step on an
 # overlay root and a read-only service from the same image, one file), images served by a local
 # docker-registry to both. Cold = empty cache (pull and unpack everything); cached = a rebuild with
-# the cache warm. Prints hyperfine's mean/sd, the ratios, the initrd sizes, and which initrd entries
-# only one of the two has (they should agree).
+# the cache warm; each case starts with one untimed warm-up run of each tool (for Dockyard it starts
+# the resident JVM bin/dockyard hands the build to; linuxkit/README.md gives a fresh one's first
+# build). Prints hyperfine's mean/sd, the ratios, the initrd sizes, and which initrd entries only
+# one of the two has (they should agree).
 # usage: bench/linuxkit-build.sh [--runs N (10)] [--keep]
 # env:   LINUXKIT: an upstream linuxkit binary (default: built once into
 #        ${XDG_CACHE_HOME:-~/.cache}/dockyard/bench/linuxkit-v1.2.0; needs golang-go, the mirror of
@@ -116,7 +118,7 @@ if [ $UPSTREAM = 1 ]; then
   COLD+=(--prepare "bash -c 'rm -rf $W/lk-cache $W/lk-out; mkdir -p $W/lk-out'" -n "linuxkit cold" "$GO")
   CACHED+=(--prepare "bash -c 'rm -rf $W/lk-out; mkdir -p $W/lk-out'" -n "linuxkit cached" "$GO")
 fi
-hyperfine -N --runs "$RUNS" --export-json "$W/cold.json" "${COLD[@]}" > "$W/cold.txt" 2>&1 || { cat "$W/cold.txt"; die "cold runs failed"; }
+hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$W/cold.json" "${COLD[@]}" > "$W/cold.txt" 2>&1 || { cat "$W/cold.txt"; die "cold runs failed"; }
 # the cached case needs a filled cache even without a warm-up run (smoke): one untimed build first
 [ "$WARMUP" = 0 ] && { $DY > "$W/fill.txt" 2>&1 || { cat "$W/fill.txt"; die "filling the cache failed"; }; }
 hyperfine -N --runs "$RUNS" --warmup "$WARMUP" --export-json "$W/cached.json" "${CACHED[@]}" > "$W/cached.txt" 2>&1 || { cat "$W/cached.txt"; die "cached runs failed"; }

@@ -181,13 +181,54 @@ final class LinuxKitCommand implements Runnable {
             "image: training\norg: dockyard\nfiles:\n  - source: kernel\n  - source: kernel.tar\ncmd: [\"/bin/tool\"]\nconfig:\n  capabilities: [CAP_CHOWN]\n");
         Path cache = dir.resolve("cache");
         OciLayout layout = OciLayout.openOrCreate(cache.resolve("layout"));
-        String ref = new PackageBuilder(s -> {}).build(dir.resolve("pkg"), layout, null, null).reference();
+        PackageBuilder.Result image = new PackageBuilder(s -> {}).build(dir.resolve("pkg"), layout, null, null);
+        String ref = image.reference();
         Path yml = dir.resolve("t.yml");
-        java.nio.file.Files.writeString(yml, "kernel:\n  image: " + ref + "\n  cmdline: console=ttyS0\ninit: [" + ref + "]\n"
-            + "onboot:\n  - name: a\n    image: " + ref + "\n    binds: [/a:/b]\nservices:\n  - name: b\n    image: " + ref
-            + "\n    readonly: true\nfiles:\n  - path: etc/x\n    contents: y\n");
+        java.nio.file.Files.writeString(yml, trainingYaml(ref));
         var written = LinuxKit.build(List.of(yml), LinuxKit.BuildOptions.defaults(dir.resolve("out")).withCache(cache)
             .withFormats(List.of("kernel+initrd", "tar")));
         out.println(written.size());
+        // and a cold build that pulls it from a registry on loopback: the HTTP client, the verified
+        // downloads and the gzip'd layers' unpacking are most of a cold build's Java work
+        var server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+        server.createContext("/v2/", exchange -> {
+            try (exchange) {
+                String path = exchange.getRequestURI().getPath();
+                dockyard.oci.Descriptor manifest = image.image().descriptor();
+                byte[] body = new byte[0];
+                int status = 200;
+                if (path.contains("/manifests/")) {
+                    body = layout.store().read(manifest, OciLayout.MAX_MANIFEST_BYTES);
+                    exchange.getResponseHeaders().set("Content-Type", manifest.mediaType());
+                    exchange.getResponseHeaders().set("Docker-Content-Digest", manifest.digest().toString());
+                } else if (path.contains("/blobs/")) {
+                    var digest = dockyard.oci.Digest.parse(path.substring(path.lastIndexOf('/') + 1));
+                    if (layout.store().exists(digest)) body = java.nio.file.Files.readAllBytes(layout.store().path(digest));
+                    else status = 404;
+                }
+                boolean head = exchange.getRequestMethod().equals("HEAD");
+                exchange.getResponseHeaders().set("Content-Length", Integer.toString(body.length));
+                exchange.sendResponseHeaders(status, head ? -1 : body.length);
+                if (!head) exchange.getResponseBody().write(body);
+            }
+        });
+        server.start();
+        try {
+            String host = "127.0.0.1:" + server.getAddress().getPort();
+            String pulled = host + "/dockyard/training:" + ref.substring(ref.lastIndexOf(':') + 1);
+            Path remote = dir.resolve("remote.yml");
+            java.nio.file.Files.writeString(remote, trainingYaml(pulled));
+            written = LinuxKit.build(List.of(remote), LinuxKit.BuildOptions.defaults(dir.resolve("out-remote")).withCache(dir.resolve("cache-remote"))
+                .withRegistry(RegistryClient.Options.defaults().withInsecure(host)));
+            out.println(written.size());
+        } finally {
+            server.stop(0);
+        }
+    }
+
+    private static String trainingYaml(String ref) {
+        return "kernel:\n  image: " + ref + "\n  cmdline: console=ttyS0\ninit: [" + ref + "]\n"
+            + "onboot:\n  - name: a\n    image: " + ref + "\n    binds: [/a:/b]\nservices:\n  - name: b\n    image: " + ref
+            + "\n    readonly: true\nfiles:\n  - path: etc/x\n    contents: y\n";
     }
 }

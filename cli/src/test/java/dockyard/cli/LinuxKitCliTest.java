@@ -2,6 +2,7 @@ package dockyard.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -79,5 +80,8 @@ class LinuxKitCliTest {
     assertEquals(0, r.exit(), r.err());
     assertTrue(Files.size(tmp.resolve("linuxkit/out/t-initrd.img")) > 0);
     assertTrue(Files.exists(tmp.resolve("linuxkit/out/t.tar")));
+    // the cold build through the loopback registry pulled the same image and made the same initrd
+    assertArrayEquals(Files.readAllBytes(tmp.resolve("linuxkit/out/t-initrd.img")), Files.readAllBytes(tmp.resolve("linuxkit/out-remote/remote-initrd.img")));
+    assertTrue(Files.isDirectory(tmp.resolve("linuxkit/cache-remote/rootfs")));
   }
 }

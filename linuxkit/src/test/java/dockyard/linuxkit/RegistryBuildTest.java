@@ -2,8 +2,12 @@ package dockyard.linuxkit;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dockyard.oci.ContentStore;
+import dockyard.oci.Descriptor;
 import dockyard.oci.OciLayout;
 import dockyard.oci.registry.Reference;
 import dockyard.oci.registry.RegistryClient;
@@ -53,6 +57,23 @@ class RegistryBuildTest {
       // --pull asks the registry again for tags
       LinuxKit.build(List.of(yml), o.withPull(true).withLog(log::add));
       assertTrue(log.stream().filter(l -> l.startsWith("Pulling ")).count() == 8, log.toString());
+
+      // a registry answering with other bytes for a layer (unpacked as it downloads): the build
+      // fails naming the digest, and the fresh cache has neither that image's root nor its blob or tag
+      Descriptor layer = local.readImage(local.resolve(t.busybox), dockyard.oci.PlatformSelector.of("linux/amd64")).manifest().layers().getFirst();
+      Path stored = tmp.resolve("registry/data/docker/registry/v2/blobs/sha256").resolve(layer.digest().hex().substring(0, 2))
+          .resolve(layer.digest().hex()).resolve("data");
+      byte[] bytes = Files.readAllBytes(stored);
+      bytes[bytes.length / 2] ^= 0x55;
+      Files.write(stored, bytes);
+      Path fresh = tmp.resolve("fresh-cache");
+      Exception e = assertThrows(dockyard.oci.OciException.class, () -> LinuxKit.build(List.of(yml), o.withCache(fresh)));
+      assertTrue(e.getMessage().contains("digest mismatch") && e.getMessage().contains(layer.digest().toString()), e.getMessage());
+      assertFalse(ContentStore.at(fresh.resolve("layout")).exists(layer.digest()));
+      assertFalse(OciLayout.open(fresh.resolve("layout")).tags().contains(refs.get(3)), "no tag for the image that failed");
+      try (var roots = Files.list(fresh.resolve("rootfs"))) {
+        assertEquals(3, roots.filter(p -> !p.getFileName().toString().contains(".")).count(), "the other three images only");
+      }
     }
   }
 }

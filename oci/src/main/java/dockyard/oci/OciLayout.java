@@ -159,6 +159,34 @@ public final class OciLayout {
     return entry;
   }
 
+  /**
+   * {@link #addManifest} for several tags at once, in one rewrite of index.json (each rewrite is two
+   * fsyncs under the layout's lock, which concurrent pulls would otherwise queue on). Entries are
+   * added in the map's order; each tag moves as with {@link #addManifest}.
+   */
+  public void addManifests(Map<String, Descriptor> byTag) throws IOException {
+    if (byTag.isEmpty()) return;
+    List<Descriptor> entries = new ArrayList<>();
+    for (var e : byTag.entrySet()) {
+      Descriptor manifest = e.getValue();
+      if (!MediaTypes.isManifest(manifest.mediaType()) && !MediaTypes.isIndex(manifest.mediaType())) {
+        throw new OciException("cannot add " + manifest.digest() + " to " + INDEX_FILE + ": media type \"" + manifest.mediaType()
+            + "\" is neither a manifest nor an index");
+      }
+      if (!store.exists(manifest.digest())) throw new BlobNotFoundException(manifest.digest(), dir);
+      entries.add(manifest.withAnnotation(Annotations.REF_NAME, checkTag(e.getKey())));
+    }
+    java.util.Set<String> tags = new java.util.HashSet<>(byTag.keySet());
+    updateIndex(index -> {
+      List<Descriptor> next = new ArrayList<>();
+      for (Descriptor d : index.manifests()) {
+        if (!tags.contains(d.annotation(Annotations.REF_NAME))) next.add(d);
+      }
+      next.addAll(entries);
+      return index.withManifests(next);
+    });
+  }
+
   /** Removes the entry tagged {@code tag}; its blobs stay (other entries may share them). */
   public boolean removeTag(String tag) throws IOException {
     boolean[] removed = {false};

@@ -130,6 +130,32 @@ class OciLayoutTest {
   }
 
   @Test
+  void severalTagsAreAddedInOneRewrite() throws IOException {
+    OciLayout layout = OciLayout.create(dir);
+    Image a = layout.writeImage("a", Platform.LINUX_AMD64, ImageConfig.Config.EMPTY, List.of(layout.putLayer(new ByteArrayInputStream(utf8("a")))));
+    Image b = layout.writeImage("b", Platform.LINUX_AMD64, ImageConfig.Config.EMPTY, List.of(layout.putLayer(new ByteArrayInputStream(utf8("b")))));
+    java.util.Map<String, Descriptor> tags = new java.util.LinkedHashMap<>();
+    tags.put("a", b.descriptor()); // moves: the old "a" entry goes
+    tags.put("x", a.descriptor());
+    tags.put("y", b.descriptor());
+    layout.addManifests(tags);
+    assertEquals(List.of("b", "a", "x", "y"), layout.tags());
+    assertEquals(b.descriptor().digest(), layout.resolve("a").digest());
+    assertEquals(a.descriptor().digest(), layout.resolve("x").digest());
+    layout.addManifests(java.util.Map.of());
+    assertEquals(4, layout.tags().size(), "nothing to add changes nothing");
+
+    // one bad entry refuses the whole batch, before index.json is touched
+    byte[] before = Files.readAllBytes(dir.resolve("index.json"));
+    assertThrows(OciException.class, () -> layout.addManifests(java.util.Map.of("z", a.descriptor(), "bad tag!", b.descriptor())));
+    Descriptor missing = Descriptor.of(MediaTypes.OCI_MANIFEST, Digest.sha256(utf8("not stored")), 10);
+    assertThrows(BlobNotFoundException.class, () -> layout.addManifests(java.util.Map.of("z", missing)));
+    Descriptor notAManifest = layout.store().putBytes(MediaTypes.OCTET_STREAM, utf8("blob"));
+    assertThrows(OciException.class, () -> layout.addManifests(java.util.Map.of("z", notAManifest)));
+    assertArrayEquals(before, Files.readAllBytes(dir.resolve("index.json")));
+  }
+
+  @Test
   void concurrentTaggingLosesNoEntry() throws Exception {
     OciLayout layout = OciLayout.create(dir);
     Layer l = layout.putLayer(new ByteArrayInputStream(utf8("layer")));

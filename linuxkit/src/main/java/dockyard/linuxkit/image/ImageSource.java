@@ -86,9 +86,13 @@ public final class ImageSource implements AutoCloseable {
    */
   public Map<String, Resolved> resolveAll(List<Wanted> wanted) throws IOException {
     Map<String, java.util.concurrent.Future<Resolved>> futures = new java.util.LinkedHashMap<>();
+    // the pulled images' tags, written to index.json in one go once every pull ended (each write is
+    // two fsyncs under the layout's lock: one per image would queue the pulls behind each other);
+    // a pulled image's blobs are all stored before its tag is written, as with one write per image
+    Map<String, Descriptor> tags = java.util.Collections.synchronizedMap(new java.util.LinkedHashMap<>());
+    Map<String, Resolved> out = new java.util.LinkedHashMap<>();
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      for (Wanted w : wanted) futures.computeIfAbsent(w.name(), n -> pool.submit(() -> resolve(w.name(), w.where())));
-      Map<String, Resolved> out = new java.util.LinkedHashMap<>();
+      for (Wanted w : wanted) futures.computeIfAbsent(w.name(), n -> pool.submit(() -> resolve(w.name(), w.where(), tags)));
       for (var e : futures.entrySet()) {
         try {
           out.put(e.getKey(), e.getValue().get());
@@ -101,12 +105,34 @@ public final class ImageSource implements AutoCloseable {
           throw new IOException("interrupted while fetching images");
         }
       }
-      return out;
+    } catch (IOException | RuntimeException e) {
+      // what was pulled stays found by its tag, also when another image failed
+      try {
+        writeTags(tags);
+      } catch (IOException | RuntimeException t) {
+        e.addSuppressed(t);
+      }
+      throw e;
     }
+    writeTags(tags);
+    return out;
+  }
+
+  private void writeTags(Map<String, Descriptor> tags) throws IOException {
+    Map<String, Descriptor> copy;
+    synchronized (tags) {
+      copy = new java.util.LinkedHashMap<>(tags);
+    }
+    if (!copy.isEmpty()) cache().addManifests(copy);
   }
 
   /** Resolves and unpacks {@code name}; {@code where} prefixes errors (e.g. "app.yml:12: services[0].image"). */
   public Resolved resolve(String name, String where) throws IOException {
+    return resolve(name, where, null);
+  }
+
+  /** As {@link #resolve(String, String)}; a pulled image's tag goes into {@code tags} when given, else into index.json at once. */
+  private Resolved resolve(String name, String where, Map<String, Descriptor> tags) throws IOException {
     synchronized (resolved) {
       Resolved r = resolved.get(name);
       if (r != null) return r;
@@ -118,10 +144,16 @@ public final class ImageSource implements AutoCloseable {
       throw new OciException(where + ": image " + name + ": " + e.getMessage());
     }
     Path rootfs = cacheDir.resolve("rootfs").resolve(located.image().descriptor().digest().hex());
+    ContentStore store = located.store();
     if (!Files.isDirectory(rootfs)) {
       log.accept("Unpacking " + name + " (" + located.image().descriptor().digest().shortForm() + ")");
       List<LayerUnpacker.Source> layers = new ArrayList<>();
-      for (Descriptor l : located.image().manifest().layers()) layers.add(LayerUnpacker.Source.of(located.store(), l));
+      for (Descriptor l : located.image().manifest().layers()) {
+        // a layer still to be pulled is unpacked as it downloads, and stored (verified) on the way
+        layers.add(located.pulled() != null && !stored(store, l)
+            ? LayerUnpacker.Source.storing(store, l, download(located.pulled(), l))
+            : LayerUnpacker.Source.of(store, l));
+      }
       try {
         new LayerUnpacker(UnpackOptions.defaults()).unpack(layers, rootfs);
       } catch (FileAlreadyExistsException raced) {
@@ -130,6 +162,19 @@ public final class ImageSource implements AutoCloseable {
         throw new OciException(where + ": image " + name + ": " + e.getMessage());
       }
     }
+    if (located.pulled() != null) {
+      try {
+        // the layers nothing unpacked (the root was there already): the cache keeps whole images
+        for (Descriptor l : located.image().manifest().layers()) {
+          if (!stored(store, l)) registry().fetchBlob(located.pulled().ref(), l, store);
+        }
+      } catch (IOException e) {
+        throw new OciException(where + ": image " + name + ": " + e.getMessage());
+      }
+      // tagged only now that every blob it names is stored
+      if (tags != null) tags.put(located.pulled().tag(), located.pulled().root());
+      else cache().addManifest(located.pulled().root(), located.pulled().tag());
+    }
     Resolved r = new Resolved(name, located.image(), rootfs);
     synchronized (resolved) {
       resolved.putIfAbsent(name, r);
@@ -137,7 +182,28 @@ public final class ImageSource implements AutoCloseable {
     }
   }
 
-  private record Located(Image image, ContentStore store) {}
+  /**
+   * A located image; {@code pulled} when it came from a registry, whose layers may still be missing
+   * from the store (the manifests and config are there) and whose tag is still to be written.
+   */
+  private record Located(Image image, ContentStore store, Pulled pulled) {
+    Located(Image image, ContentStore store) {
+      this(image, store, null);
+    }
+  }
+
+  private record Pulled(Reference ref, String tag, Descriptor root) {}
+
+  private static boolean stored(ContentStore store, Descriptor blob) throws IOException {
+    return store.exists(blob.digest()) && store.size(blob.digest()) == blob.size();
+  }
+
+  private LayerUnpacker.Source download(Pulled from, Descriptor blob) {
+    return new LayerUnpacker.Source() {
+      @Override public String name() { return "layer " + blob.digest(); }
+      @Override public java.io.InputStream open() throws IOException { return registry().openBlob(from.ref(), blob); }
+    };
+  }
 
   private synchronized RegistryClient registry() {
     if (registry == null) registry = new RegistryClient(registryOptions);
@@ -185,9 +251,8 @@ public final class ImageSource implements AutoCloseable {
     log.accept("Pulling " + tag);
     // made only when something is pulled: its HTTP client's selector thread sits in native code,
     // which makes the JVM wait about 300 ms at exit for nothing when everything came from the cache
-    RegistryClient.PullResult result = registry().pull(ref, platform, c.store());
-    c.addManifest(result.root(), tag);
-    return new Located(result.image(), c.store());
+    RegistryClient.PullResult result = registry().pull(ref, platform, c.store(), true);
+    return new Located(result.image(), c.store(), new Pulled(ref, tag, result.root()));
   }
 
   private static String qualified(String ref) {

@@ -1,6 +1,8 @@
 package dockyard.oci.layer;
 
+import dockyard.oci.BlobWriter;
 import dockyard.oci.Compression;
+import dockyard.oci.DigestMismatchException;
 import dockyard.oci.ContentStore;
 import dockyard.oci.Descriptor;
 import dockyard.oci.Image;
@@ -61,11 +63,101 @@ public final class LayerUnpacker {
       };
     }
 
+    /**
+     * A layer unpacked while it is stored: {@code download}'s bytes (a registry's answer, not yet
+     * verified) go to the unpacker and, as they are read, into a {@link ContentStore#writer} for
+     * {@code blob}. Closing the stream after its end commits the blob, which checks the size and
+     * digest (a stream longer than the descriptor fails at once): a mismatch throws from close,
+     * so {@link #unpack} removes its temporary tree and the target never appears. The bytes are
+     * hashed once, and never written and then read back.
+     */
+    static Source storing(ContentStore store, Descriptor blob, Source download) {
+      return new Source() {
+        @Override public String name() { return "layer " + blob.digest(); }
+        @Override public InputStream open() throws IOException {
+          BlobWriter writer = store.writer(blob.digest(), blob.size(), blob.digest().blobPath());
+          InputStream body;
+          try {
+            body = download.open();
+          } catch (IOException | RuntimeException e) {
+            writer.close();
+            throw e;
+          }
+          return new StoringInputStream(body, writer, blob.mediaType());
+        }
+      };
+    }
+
     static Source of(Path file) {
       return new Source() {
         @Override public String name() { return file.toString(); }
         @Override public InputStream open() throws IOException { return Files.newInputStream(file); }
       };
+    }
+  }
+
+  /** What {@link Source#storing} hands the unpacker: reads go on into the blob writer; close commits after the end. */
+  private static final class StoringInputStream extends java.io.FilterInputStream {
+    private final BlobWriter writer;
+    private final String mediaType;
+    private boolean atEnd;
+    private boolean closed;
+
+    StoringInputStream(InputStream body, BlobWriter writer, String mediaType) {
+      super(body);
+      this.writer = writer;
+      this.mediaType = mediaType;
+    }
+
+    @Override public int read() throws IOException {
+      byte[] one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override public int read(byte[] b, int off, int len) throws IOException {
+      int n = in.read(b, off, len);
+      if (n < 0) atEnd = true;
+      else writer.write(b, off, n);
+      return n;
+    }
+
+    @Override public long skip(long n) throws IOException {
+      // every byte must reach the writer: skipping reads
+      byte[] buf = new byte[(int) Math.min(Math.max(n, 0), 8192)];
+      int r = n <= 0 ? 0 : read(buf, 0, buf.length);
+      return Math.max(r, 0);
+    }
+
+    @Override public boolean markSupported() {
+      return false;
+    }
+
+    /**
+     * After the unpacker failed on these bytes: reads the rest (the writer refuses more than the
+     * descriptor's size) and throws the digest or size mismatch, with {@code cause} suppressed, if
+     * the download was not the blob. When it was, the blob is stored and this returns.
+     */
+    void throwIfMismatched(Exception cause) throws DigestMismatchException {
+      try {
+        if (!atEnd) transferTo(OutputStream.nullOutputStream());
+        writer.commit(mediaType);
+      } catch (DigestMismatchException m) {
+        atEnd = false; // nothing left to commit at close
+        m.addSuppressed(cause);
+        throw m;
+      } catch (IOException other) {
+        atEnd = false;
+        // the download itself failed too: the unpacker's error stands
+      }
+    }
+
+    @Override public void close() throws IOException {
+      if (closed) return;
+      closed = true;
+      try (writer; InputStream body = in) {
+        if (atEnd) writer.commit(mediaType); // verifies size and digest; throws on a mismatch
+      }
     }
   }
 
@@ -93,7 +185,13 @@ public final class LayerUnpacker {
       List<List<String>> directories = new ArrayList<>();
       for (Source layer : layers) {
         try (InputStream in = layer.open()) {
-          directories.addAll(applyStream(in, tmp, layer.name()));
+          try {
+            directories.addAll(applyStream(in, tmp, layer.name()));
+          } catch (IOException | RuntimeException e) {
+            // a download that broke the unpacking may be wrong bytes: that is the error to report
+            if (in instanceof StoringInputStream s) s.throwIfMismatched(e);
+            throw e;
+          }
         }
       }
       if (options.durable()) {

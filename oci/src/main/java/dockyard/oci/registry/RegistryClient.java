@@ -177,8 +177,19 @@ public final class RegistryClient implements AutoCloseable {
    * are not fetched again.
    */
   public PullResult pull(Reference ref, PlatformSelector selector, ContentStore store) throws IOException {
+    return pull(ref, selector, store, false);
+  }
+
+  /**
+   * As {@link #pull(Reference, PlatformSelector, ContentStore)}, but with {@code layersLater} the
+   * layers are left out: the caller fetches the missing ones itself (with {@link #openBlob}, say to
+   * unpack a layer while it downloads). {@link PullResult#blobsFetched()} then counts the config only.
+   */
+  public PullResult pull(Reference ref, PlatformSelector selector, ContentStore store, boolean layersLater) throws IOException {
     FetchedManifest top = fetchManifest(ref);
-    store.putBytes(top.descriptor().mediaType(), top.bytes());
+    // manifests are stored with the blobs, concurrently (each store is two fsyncs); all of them are
+    // in the store when pull returns, before anything (an index.json entry) can refer to them
+    List<FetchedManifest> manifests = new ArrayList<>(List.of(top));
     Descriptor root = top.descriptor();
     FetchedManifest current = top;
     for (int depth = 0; MediaTypes.isIndex(current.descriptor().mediaType()); depth++) {
@@ -190,7 +201,7 @@ public final class RegistryClient implements AutoCloseable {
         throw DigestMismatchException.tooShort("manifest " + chosen.digest() + " of " + ref, chosen.digest(), chosen.size(),
             current.descriptor().size());
       }
-      store.putBytes(current.descriptor().mediaType(), current.bytes());
+      manifests.add(current);
     }
     Descriptor md = current.descriptor();
     if (!MediaTypes.isManifest(md.mediaType())) {
@@ -199,16 +210,16 @@ public final class RegistryClient implements AutoCloseable {
     Manifest manifest = OciJson.parse(current.bytes(), Manifest.class, "manifest " + ref.withDigest(md.digest()));
     List<Descriptor> blobs = new ArrayList<>();
     blobs.add(manifest.config());
-    blobs.addAll(manifest.layers());
-    int fetched = 0, skipped = 0;
+    if (!layersLater) blobs.addAll(manifest.layers());
+    List<Descriptor> missing = new ArrayList<>();
     for (Descriptor b : blobs) {
-      if (store.exists(b.digest()) && store.size(b.digest()) == b.size()) {
-        skipped++;
-      } else {
-        fetchBlob(ref, b, store);
-        fetched++;
-      }
+      if (!(store.exists(b.digest()) && store.size(b.digest()) == b.size()) && !missing.contains(b)) missing.add(b);
     }
+    List<java.util.concurrent.Callable<?>> work = new ArrayList<>();
+    for (FetchedManifest m : manifests) work.add(() -> store.putBytes(m.descriptor().mediaType(), m.bytes()));
+    for (Descriptor b : missing) work.add(() -> fetchBlob(ref, b, store));
+    all(ref, work);
+    int fetched = missing.size(), skipped = blobs.size() - missing.size();
     ImageConfig config = store.readJson(manifest.config(), ImageConfig.class, OciLayout.MAX_CONFIG_BYTES);
     Image image;
     try {
@@ -217,6 +228,44 @@ public final class RegistryClient implements AutoCloseable {
       throw new OciException("image " + ref + ": " + e.getMessage());
     }
     return new PullResult(root, image, fetched, skipped);
+  }
+
+  /**
+   * Runs a pull's stores and downloads at once, each on its own virtual thread: the transfers, and
+   * the fsyncs that store each blob, overlap instead of queuing. The first failure in list order is
+   * thrown, after every task ended (nothing is left writing into the store).
+   */
+  private static void all(Reference ref, List<java.util.concurrent.Callable<?>> work) throws IOException {
+    List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (var w : work) futures.add(pool.submit(w));
+    }
+    for (var f : futures) {
+      try {
+        f.get();
+      } catch (java.util.concurrent.ExecutionException x) {
+        if (x.getCause() instanceof IOException io) throw io;
+        if (x.getCause() instanceof RuntimeException re) throw re;
+        throw new IOException(x.getCause());
+      } catch (InterruptedException x) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while pulling " + ref);
+      }
+    }
+  }
+
+  /**
+   * The body of one blob of {@code ref}'s repository, as the registry sends it (following redirects):
+   * not verified here, so the caller checks it against {@code blob} before trusting any of it (a
+   * {@link ContentStore#writer} does, at commit).
+   */
+  public InputStream openBlob(Reference ref, Descriptor blob) throws IOException {
+    return onFirstEndpoint(ref, ep -> {
+      URI uri = ep.base().resolve("/v2/" + ref.repository() + "/blobs/" + blob.digest());
+      HttpResponse<InputStream> r = send(ep, "GET", uri, Map.of(), null, pullScope(ref));
+      expect(r, "GET", 200);
+      return r.body();
+    });
   }
 
   /** Downloads one blob of {@code ref}'s repository into {@code store}, verified; follows redirects. */

@@ -249,6 +249,51 @@ class LayerUnpackerTest {
   }
 
   @Test
+  void aLayerUnpackedWhileStoredIsStoredOnlyWhenItMatches() throws IOException {
+    byte[] good = Layers.tar().file("f", "original").bytes();
+    Descriptor blob = Descriptor.of(MediaTypes.OCI_LAYER, dockyard.oci.Digest.sha256(good), good.length);
+    ContentStore store = ContentStore.at(dir.resolve("store"));
+
+    // same length, other bytes: unpacked into the temporary tree, refused at the end
+    byte[] evil = Layers.tar().file("f", "tampered").bytes();
+    assertEquals(good.length, evil.length);
+    DigestMismatchException e = assertThrows(DigestMismatchException.class, () -> new LayerUnpacker().unpack(
+        List.of(LayerUnpacker.Source.storing(store, blob, Layers.source("download", evil))), target()));
+    assertTrue(e.getMessage().contains("expected " + blob.digest()), e.getMessage());
+    assertFalse(Files.exists(target()), "no target");
+    assertFalse(store.exists(blob.digest()), "no blob");
+    // longer than the descriptor: fails as soon as it is; shorter: fails at the end
+    byte[] longer = Arrays.copyOf(good, good.length + 512);
+    assertThrows(DigestMismatchException.class, () -> new LayerUnpacker().unpack(
+        List.of(LayerUnpacker.Source.storing(store, blob, Layers.source("download", longer))), target()));
+    byte[] shorter = Arrays.copyOf(good, good.length - 512);
+    assertThrows(OciException.class, () -> new LayerUnpacker().unpack(
+        List.of(LayerUnpacker.Source.storing(store, blob, Layers.source("download", shorter))), target()));
+    assertFalse(Files.exists(target()));
+    assertFalse(store.exists(blob.digest()));
+    try (Stream<Path> s = Files.list(store.root().resolve("blobs/sha256"))) {
+      assertEquals(List.of(), s.toList(), "no temporary blob files left");
+    }
+
+    // bytes that break the unpacking (a gzip stream with a byte flipped) are reported as the
+    // download's mismatch, not as the broken gzip they also are
+    byte[] gz = Layers.tar().file("f", "original").gzip();
+    Descriptor gzBlob = Descriptor.of(MediaTypes.OCI_LAYER_GZIP, dockyard.oci.Digest.sha256(gz), gz.length);
+    byte[] flipped = gz.clone();
+    flipped[gz.length / 2] ^= 0x55;
+    DigestMismatchException m = assertThrows(DigestMismatchException.class, () -> new LayerUnpacker().unpack(
+        List.of(LayerUnpacker.Source.storing(store, gzBlob, Layers.source("download", flipped))), target()));
+    assertTrue(m.getMessage().contains("expected " + gzBlob.digest()), m.getMessage());
+    assertFalse(Files.exists(target()));
+    assertFalse(store.exists(gzBlob.digest()));
+
+    // the right bytes: unpacked, and stored as they were read
+    new LayerUnpacker().unpack(List.of(LayerUnpacker.Source.storing(store, blob, Layers.source("download", good))), target());
+    assertEquals("original", Layers.read(target().resolve("f")));
+    assertArrayEquals(good, Files.readAllBytes(store.path(blob.digest())));
+  }
+
+  @Test
   void theTargetMustNotExist() throws IOException {
     Files.createDirectories(target());
     assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> unpack(Layers.tar().file("f", "x").bytes()));
