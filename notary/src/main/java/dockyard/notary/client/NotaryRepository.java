@@ -142,6 +142,9 @@ public final class NotaryRepository {
     if (!meta.has("targets")) throw new TufException("snapshot: records no targets metadata");
     byte[] targetsBytes = fetch(source, "targets", FileMeta.fromJson(meta.get("targets"), "snapshot's record of targets"));
     SignedMetadata targets = SignedMetadata.parse(targetsBytes, "targets");
+    // targets' own delegations are checked side by side with targets itself (their keys and
+    // thresholds come from this parse of it): none of them is trusted unless targets passes first
+    Children first = startChildren(source, prefetch, "targets", targets, roles.keySet(), meta, now);
     targets.verify(SignedMetadata.Role.fromRoot(root.signed(), "targets", cachedVersion("targets")), now);
     raw.put("targets", targetsBytes);
     roles.put("targets", targets);
@@ -150,18 +153,8 @@ public final class NotaryRepository {
     Deque<String> queue = new ArrayDeque<>(List.of("targets"));
     while (!queue.isEmpty()) {
       String parentName = queue.poll();
-      SignedMetadata parent = roles.get(parentName);
-      List<JsonNode> children = new ArrayList<>();
-      for (JsonNode entry : parent.signed().path("delegations").path("roles")) {
-        String name = entry.path("name").asText();
-        if (!name.startsWith(parentName + "/") || roles.containsKey(name)) {
-          warn.accept(parentName + ": ignores the delegation to \"" + name + "\" (not a child role of " + parentName + ")");
-          continue;
-        }
-        if (meta.has(name)) children.add(entry);
-      }
-      List<Verified> done = verifyChildren(source, prefetch, parent, children, meta, now);
-      for (Verified v : done) {
+      Children children = parentName.equals("targets") ? first : startChildren(source, prefetch, parentName, roles.get(parentName), roles.keySet(), meta, now);
+      for (Verified v : children.finish(warn)) {
         raw.put(v.name(), v.bytes());
         roles.put(v.name(), v.metadata());
         delegations.put(v.name(), v.entry());
@@ -174,38 +167,49 @@ public final class NotaryRepository {
   private record Verified(String name, JsonNode entry, byte[] bytes, SignedMetadata metadata) {}
 
   /**
-   * A parent's delegated roles, downloaded and checked side by side: each is independent of its
+   * A parent's delegated roles, each checked on its own virtual thread (each is independent of its
    * siblings, and with dozens of delegations the ECDSA verifications are most of a fresh client's
-   * time. The first failure in delegation order is the one reported.
+   * time); {@link #finish} gives them in delegation order, the first failure in that order being
+   * the one reported, after the warnings about entries that were skipped.
    */
-  private List<Verified> verifyChildren(Source source, Prefetch prefetch, SignedMetadata parent, List<JsonNode> children, JsonNode meta, Instant now)
-      throws IOException, TufException {
+  private record Children(List<String> warnings, List<java.util.concurrent.Future<Verified>> futures) {
+    List<Verified> finish(java.util.function.Consumer<String> warn) throws IOException {
+      warnings.forEach(warn);
+      List<Verified> out = new ArrayList<>();
+      for (var f : futures) {
+        try {
+          out.add(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof IOException io) throw io; // TufException included
+          if (e.getCause() instanceof RuntimeException r) throw r;
+          throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted");
+        }
+      }
+      return out;
+    }
+  }
+
+  private Children startChildren(Source source, Prefetch prefetch, String parentName, SignedMetadata parent, Set<String> known, JsonNode meta, Instant now) {
+    List<String> warnings = new ArrayList<>();
     List<java.util.concurrent.Future<Verified>> futures = new ArrayList<>();
-    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      for (JsonNode entry : children) {
-        futures.add(pool.submit(() -> {
-          String name = entry.path("name").asText();
-          byte[] b = prefetch.take(name, () -> fetch(source, name, FileMeta.fromJson(meta.get(name), "snapshot's record of " + name)));
-          SignedMetadata d = SignedMetadata.parse(b, name);
-          d.verify(SignedMetadata.Role.delegated(parent.signed(), entry, cachedVersion(name)), now);
-          return new Verified(name, entry, b, d);
-        }));
+    for (JsonNode entry : parent.signed().path("delegations").path("roles")) {
+      String name = entry.path("name").asText();
+      if (!name.startsWith(parentName + "/") || known.contains(name)) {
+        warnings.add(parentName + ": ignores the delegation to \"" + name + "\" (not a child role of " + parentName + ")");
+        continue;
       }
+      if (!meta.has(name)) continue;
+      futures.add(prefetch.submit(() -> {
+        byte[] b = prefetch.take(name, () -> fetch(source, name, FileMeta.fromJson(meta.get(name), "snapshot's record of " + name)));
+        SignedMetadata d = SignedMetadata.parse(b, name);
+        d.verify(SignedMetadata.Role.delegated(parent.signed(), entry, cachedVersion(name)), now);
+        return new Verified(name, entry, b, d);
+      }));
     }
-    List<Verified> out = new ArrayList<>();
-    for (var f : futures) {
-      try {
-        out.add(f.get());
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof IOException io) throw io; // TufException included
-        if (e.getCause() instanceof RuntimeException r) throw r;
-        throw new IOException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted");
-      }
-    }
-    return out;
+    return new Children(warnings, futures);
   }
 
   /** A download that gives bytes already checked against the record that named them. */
@@ -218,11 +222,15 @@ public final class NotaryRepository {
    * ahead of need, on virtual threads. Nothing here is trusted: a role's bytes are taken when its
    * parent has been verified and then go through every check of its own. A download's failure is
    * reported only if its role is needed; the ones never taken (roles nobody delegates to) are
-   * cancelled on close.
+   * cancelled on close. Its threads also run the delegated roles' checks.
    */
   private static final class Prefetch implements AutoCloseable {
     private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, java.util.concurrent.Future<byte[]>> started = new java.util.concurrent.ConcurrentHashMap<>();
+
+    <T> java.util.concurrent.Future<T> submit(java.util.concurrent.Callable<T> task) {
+      return pool.submit(task);
+    }
 
     void start(String role, Download d) {
       started.computeIfAbsent(role, r -> pool.submit(d::get));
