@@ -103,6 +103,10 @@ public final class NotaryRepository {
     // Everything below is fetched and checked in trust order, but the delegated roles are only
     // downloads whose hashes the snapshot fixes: they travel while the targets role is checked.
     try (var prefetch = new Prefetch()) {
+      prefetch.submit(() -> {
+        dockyard.notary.tuf.Signatures.prime(); // while the root downloads
+        return null;
+      });
       return verify(source, prefetch);
     }
   }
