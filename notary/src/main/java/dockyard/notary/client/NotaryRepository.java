@@ -138,13 +138,14 @@ public final class NotaryRepository {
     roles.put("snapshot", snap);
     JsonNode meta = snap.signed().path("meta");
     if (meta.has("root")) FileMeta.fromJson(meta.get("root"), "snapshot's record of root").check(rootBytes, "root (against the snapshot)");
+
+    if (!meta.has("targets")) throw new TufException("snapshot: records no targets metadata");
+    byte[] targetsBytes = fetch(source, "targets", FileMeta.fromJson(meta.get("targets"), "snapshot's record of targets"));
+    // after targets' own download, which they would only slow down
     for (var it = meta.fieldNames(); it.hasNext(); ) {
       String name = it.next();
       if (name.startsWith("targets/")) prefetch.start(name, () -> fetch(source, name, FileMeta.fromJson(meta.get(name), "snapshot's record of " + name)));
     }
-
-    if (!meta.has("targets")) throw new TufException("snapshot: records no targets metadata");
-    byte[] targetsBytes = fetch(source, "targets", FileMeta.fromJson(meta.get("targets"), "snapshot's record of targets"));
     SignedMetadata targets = SignedMetadata.parse(targetsBytes, "targets");
     // targets' own delegations are checked side by side with targets itself (their keys and
     // thresholds come from this parse of it): none of them is trusted unless targets passes first
