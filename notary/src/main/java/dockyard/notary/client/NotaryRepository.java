@@ -80,7 +80,12 @@ public final class NotaryRepository {
 
   /** Downloads and verifies the repository; on success the local cache holds exactly what was verified. */
   public Trusted update() throws IOException, TufException {
-    Trusted t = verify((role, sha) -> remote.metadata(role, sha));
+    Trusted t;
+    try {
+      t = verify((role, sha) -> remote.metadata(role, sha));
+    } finally {
+      remote.closeIdle();
+    }
     save(t);
     return t;
   }
