@@ -58,7 +58,7 @@ final class NotaryClientCommands {
             Path cfg = own.config != null ? own.config : p.config;
             if (cfg == null) {
                 Path def = Path.of(System.getProperty("user.home"), ".notary", "config.json");
-                if (!Files.exists(def)) return new ObjectMapper().createObjectNode();
+                if (!Files.exists(def)) return com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
                 cfg = def;
             }
             try {

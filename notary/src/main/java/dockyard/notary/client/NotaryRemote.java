@@ -46,6 +46,18 @@ public final class NotaryRemote {
 
   private final javax.net.ssl.SSLContext tls;
   private HttpClient http;
+  private PlainHttp plain;
+
+  /** Closes the connections kept alive for metadata downloads, when an update is over. */
+  public synchronized void closeIdle() {
+    if (plain != null) plain.closeIdle();
+  }
+
+  /** Metadata GETs from a plain-http server (see {@link PlainHttp}). */
+  private synchronized PlainHttp plain() {
+    if (plain == null) plain = new PlainHttp(base);
+    return plain;
+  }
 
   /**
    * Made on first use: a verb that never talks to the server pays nothing, and for plain http a
@@ -110,6 +122,14 @@ public final class NotaryRemote {
   /** {@code ROLE.json}, or {@code ROLE.SHA256HEX.json} when {@code sha256Hex} is given; null on 404. */
   public byte[] metadata(String role, String sha256Hex) throws IOException {
     String name = sha256Hex == null || sha256Hex.isEmpty() ? role + ".json" : role + "." + sha256Hex + ".json";
+    if (base.getScheme().equals("http")) {
+      PlainHttp.Response r = plain().get(uri(name), SignedMetadata.MAX_BYTES + 1);
+      byte[] b = r.body();
+      if (r.status() == 404) return null;
+      if (r.status() != 200) throw new IOException("GET " + name + ": " + describe(r.status(), b));
+      if (b.length > SignedMetadata.MAX_BYTES) throw new IOException("GET " + name + ": more than " + SignedMetadata.MAX_BYTES + " bytes, refused");
+      return b;
+    }
     HttpResponse<InputStream> r = send(HttpRequest.newBuilder(uri(name)).GET().build());
     try (InputStream in = r.body()) {
       byte[] b = in.readNBytes((int) SignedMetadata.MAX_BYTES + 1);

@@ -80,7 +80,12 @@ public final class NotaryRepository {
 
   /** Downloads and verifies the repository; on success the local cache holds exactly what was verified. */
   public Trusted update() throws IOException, TufException {
-    Trusted t = verify((role, sha) -> remote.metadata(role, sha));
+    Trusted t;
+    try {
+      t = verify((role, sha) -> remote.metadata(role, sha));
+    } finally {
+      remote.closeIdle();
+    }
     save(t);
     return t;
   }
@@ -100,6 +105,18 @@ public final class NotaryRepository {
   }
 
   private Trusted verify(Source source) throws IOException, TufException {
+    // Everything below is fetched and checked in trust order, but the delegated roles are only
+    // downloads whose hashes the snapshot fixes: they travel while the targets role is checked.
+    try (var prefetch = new Prefetch()) {
+      prefetch.submit(() -> {
+        dockyard.notary.tuf.Signatures.prime(); // while the root downloads
+        return null;
+      });
+      return verify(source, prefetch);
+    }
+  }
+
+  private Trusted verify(Source source, Prefetch prefetch) throws IOException, TufException {
     Instant now = clock.instant();
     Map<String, byte[]> raw = new LinkedHashMap<>();
     Map<String, SignedMetadata> roles = new LinkedHashMap<>();
@@ -129,7 +146,15 @@ public final class NotaryRepository {
 
     if (!meta.has("targets")) throw new TufException("snapshot: records no targets metadata");
     byte[] targetsBytes = fetch(source, "targets", FileMeta.fromJson(meta.get("targets"), "snapshot's record of targets"));
+    // after targets' own download, which they would only slow down
+    for (var it = meta.fieldNames(); it.hasNext(); ) {
+      String name = it.next();
+      if (name.startsWith("targets/")) prefetch.start(name, () -> fetch(source, name, FileMeta.fromJson(meta.get(name), "snapshot's record of " + name)));
+    }
     SignedMetadata targets = SignedMetadata.parse(targetsBytes, "targets");
+    // targets' own delegations are checked side by side with targets itself (their keys and
+    // thresholds come from this parse of it): none of them is trusted unless targets passes first
+    Children first = startChildren(source, prefetch, "targets", targets, roles.keySet(), meta, now);
     targets.verify(SignedMetadata.Role.fromRoot(root.signed(), "targets", cachedVersion("targets")), now);
     raw.put("targets", targetsBytes);
     roles.put("targets", targets);
@@ -138,18 +163,8 @@ public final class NotaryRepository {
     Deque<String> queue = new ArrayDeque<>(List.of("targets"));
     while (!queue.isEmpty()) {
       String parentName = queue.poll();
-      SignedMetadata parent = roles.get(parentName);
-      List<JsonNode> children = new ArrayList<>();
-      for (JsonNode entry : parent.signed().path("delegations").path("roles")) {
-        String name = entry.path("name").asText();
-        if (!name.startsWith(parentName + "/") || roles.containsKey(name)) {
-          warn.accept(parentName + ": ignores the delegation to \"" + name + "\" (not a child role of " + parentName + ")");
-          continue;
-        }
-        if (meta.has(name)) children.add(entry);
-      }
-      List<Verified> done = verifyChildren(source, parent, children, meta, now);
-      for (Verified v : done) {
+      Children children = parentName.equals("targets") ? first : startChildren(source, prefetch, parentName, roles.get(parentName), roles.keySet(), meta, now);
+      for (Verified v : children.finish(warn)) {
         raw.put(v.name(), v.bytes());
         roles.put(v.name(), v.metadata());
         delegations.put(v.name(), v.entry());
@@ -162,28 +177,81 @@ public final class NotaryRepository {
   private record Verified(String name, JsonNode entry, byte[] bytes, SignedMetadata metadata) {}
 
   /**
-   * A parent's delegated roles, downloaded and checked side by side: each is independent of its
+   * A parent's delegated roles, each checked on its own virtual thread (each is independent of its
    * siblings, and with dozens of delegations the ECDSA verifications are most of a fresh client's
-   * time. The first failure in delegation order is the one reported.
+   * time); {@link #finish} gives them in delegation order, the first failure in that order being
+   * the one reported, after the warnings about entries that were skipped.
    */
-  private List<Verified> verifyChildren(Source source, SignedMetadata parent, List<JsonNode> children, JsonNode meta, Instant now)
-      throws IOException, TufException {
-    List<java.util.concurrent.Future<Verified>> futures = new ArrayList<>();
-    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
-      for (JsonNode entry : children) {
-        futures.add(pool.submit(() -> {
-          String name = entry.path("name").asText();
-          byte[] b = fetch(source, name, FileMeta.fromJson(meta.get(name), "snapshot's record of " + name));
-          SignedMetadata d = SignedMetadata.parse(b, name);
-          d.verify(SignedMetadata.Role.delegated(parent.signed(), entry, cachedVersion(name)), now);
-          return new Verified(name, entry, b, d);
-        }));
+  private record Children(List<String> warnings, List<java.util.concurrent.Future<Verified>> futures) {
+    List<Verified> finish(java.util.function.Consumer<String> warn) throws IOException {
+      warnings.forEach(warn);
+      List<Verified> out = new ArrayList<>();
+      for (var f : futures) {
+        try {
+          out.add(f.get());
+        } catch (java.util.concurrent.ExecutionException e) {
+          if (e.getCause() instanceof IOException io) throw io; // TufException included
+          if (e.getCause() instanceof RuntimeException r) throw r;
+          throw new IOException(e.getCause());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted");
+        }
       }
+      return out;
     }
-    List<Verified> out = new ArrayList<>();
-    for (var f : futures) {
+  }
+
+  private Children startChildren(Source source, Prefetch prefetch, String parentName, SignedMetadata parent, Set<String> known, JsonNode meta, Instant now) {
+    List<String> warnings = new ArrayList<>();
+    List<java.util.concurrent.Future<Verified>> futures = new ArrayList<>();
+    for (JsonNode entry : parent.signed().path("delegations").path("roles")) {
+      String name = entry.path("name").asText();
+      if (!name.startsWith(parentName + "/") || known.contains(name)) {
+        warnings.add(parentName + ": ignores the delegation to \"" + name + "\" (not a child role of " + parentName + ")");
+        continue;
+      }
+      if (!meta.has(name)) continue;
+      futures.add(prefetch.submit(() -> {
+        byte[] b = prefetch.take(name, () -> fetch(source, name, FileMeta.fromJson(meta.get(name), "snapshot's record of " + name)));
+        SignedMetadata d = SignedMetadata.parse(b, name);
+        d.verify(SignedMetadata.Role.delegated(parent.signed(), entry, cachedVersion(name)), now);
+        return new Verified(name, entry, b, d);
+      }));
+    }
+    return new Children(warnings, futures);
+  }
+
+  /** A download that gives bytes already checked against the record that named them. */
+  private interface Download {
+    byte[] get() throws IOException, TufException;
+  }
+
+  /**
+   * Delegated roles downloaded (and checked against the verified snapshot's length and hashes)
+   * ahead of need, on virtual threads. Nothing here is trusted: a role's bytes are taken when its
+   * parent has been verified and then go through every check of its own. A download's failure is
+   * reported only if its role is needed; the ones never taken (roles nobody delegates to) are
+   * cancelled on close. Its threads also run the delegated roles' checks.
+   */
+  private static final class Prefetch implements AutoCloseable {
+    private final java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private final Map<String, java.util.concurrent.Future<byte[]>> started = new java.util.concurrent.ConcurrentHashMap<>();
+
+    <T> java.util.concurrent.Future<T> submit(java.util.concurrent.Callable<T> task) {
+      return pool.submit(task);
+    }
+
+    void start(String role, Download d) {
+      started.computeIfAbsent(role, r -> pool.submit(d::get));
+    }
+
+    /** The role's prefetched bytes, or {@code d} run now if none was started. */
+    byte[] take(String role, Download d) throws IOException, TufException {
+      var f = started.remove(role);
+      if (f == null) return d.get();
       try {
-        out.add(f.get());
+        return f.get();
       } catch (java.util.concurrent.ExecutionException e) {
         if (e.getCause() instanceof IOException io) throw io; // TufException included
         if (e.getCause() instanceof RuntimeException r) throw r;
@@ -193,7 +261,10 @@ public final class NotaryRepository {
         throw new IOException("interrupted");
       }
     }
-    return out;
+
+    @Override public void close() {
+      pool.shutdownNow();
+    }
   }
 
   /** Downloads the version of {@code role} that {@code expected} records (by hash first), and checks it. */
@@ -280,12 +351,34 @@ public final class NotaryRepository {
     }
   }
 
+  /** Every verified role into the cache, side by side (with 50 delegations, 54 files). */
   private void save(Trusted t) throws IOException {
-    for (var e : t.raw().entrySet()) write(cachePath(e.getKey()), e.getValue());
+    Set<Path> dirs = new HashSet<>();
+    for (String role : t.raw().keySet()) dirs.add(cachePath(role).getParent());
+    for (Path d : dirs) Files.createDirectories(d);
+    List<java.util.concurrent.Future<Void>> writes = new ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+      for (var e : t.raw().entrySet()) writes.add(pool.submit(() -> {
+        write(cachePath(e.getKey()), e.getValue());
+        return null;
+      }));
+    }
+    for (var w : writes) {
+      try {
+        w.get();
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (e.getCause() instanceof IOException io) throw io;
+        if (e.getCause() instanceof RuntimeException r) throw r;
+        throw new IOException(e.getCause());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted");
+      }
+    }
   }
 
   private static void write(Path p, byte[] b) throws IOException {
-    Files.createDirectories(p.getParent());
+    if (!Files.isDirectory(p.getParent())) Files.createDirectories(p.getParent());
     Path tmp = p.resolveSibling("." + p.getFileName() + ".tmp");
     Files.write(tmp, b);
     Files.move(tmp, p, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);

@@ -30,6 +30,29 @@ public final class Signatures {
     };
   }
 
+  /**
+   * One ECDSA P-256 key generation, signature and verification with a throw-away key, for its side
+   * effect: the JDK's one-time set-up of its P-256 code (class initialisation, the generator's table
+   * of precomputed multiples: tens of milliseconds in a fresh JVM) then happens on the thread that
+   * calls this, beside a client's first download, instead of inside its first real verification.
+   */
+  public static void prime() {
+    try {
+      java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+      g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+      java.security.KeyPair kp = g.generateKeyPair();
+      Signature s = jca("ecdsa");
+      s.initSign(kp.getPrivate());
+      s.update(new byte[1]);
+      byte[] sig = s.sign();
+      s.initVerify(kp.getPublic());
+      s.update(new byte[1]);
+      s.verify(sig);
+    } catch (GeneralSecurityException e) {
+      // only a warm-up: the real verification reports any problem
+    }
+  }
+
   /** Whether {@code sig} by {@code key} with {@code method} signs {@code message}; bad input is just "no". */
   public static boolean verify(TufKey key, String method, byte[] sig, byte[] message) {
     try {
