@@ -50,7 +50,7 @@ class RuntimeTest {
       } catch (RuntimeError e) {
         // already gone
       }
-      assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory", id)), "cgroup of " + id + " left behind");
+      assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory", id)), "cgroup of " + id + " left behind; the runtime warned " + warnings);
     }
   }
 
