@@ -302,7 +302,11 @@ public final class OciRuntime {
   private void cleanupFailed(String id, ContainerState state, CgroupManager cgroup) {
     try {
       if (state != null && state.pid() > 0 && ProcStat.alive(state.pid(), state.pidStartTime())) {
-        Libc.kill(state.pid(), Signal.SIGKILL.number());
+        try {
+          Libc.kill(state.pid(), Signal.SIGKILL.number());
+        } catch (LinuxException e) {
+          // gone between the check and the kill (the helper kills it on abort): the cgroup must still go
+        }
         waitGone(state.pid(), state.pidStartTime(), 5000);
       }
       if (cgroup != null) {
