@@ -159,9 +159,14 @@ class ReadmeSnippetsIT {
         set -e
         cur=0
         REPO=%s STATUS=%s DIR=%s
+        # a clone that lives under /tmp, /run or /mnt (CI may put it there) would vanish under the
+        # fresh tmpfs: hold it by an fd and bind it back at its own path
+        exec 7<"$REPO"
         mount -t tmpfs -o mode=1777 readme-tmp /tmp
         mount -t tmpfs -o mode=755 readme-run /run
         mount -t tmpfs -o mode=755 readme-mnt /mnt
+        if [ ! -d "$REPO/cli" ]; then mkdir -p "$REPO" && mount --bind /proc/self/fd/7 "$REPO"; fi
+        exec 7<&-
         ip link set lo up 2>/dev/null || busybox ip link set lo up
         export HOME=/tmp/home
         mkdir -p "$HOME" /tmp/clone
