@@ -165,7 +165,7 @@ class ReadmeSnippetsIT {
         mount -t tmpfs -o mode=1777 readme-tmp /tmp
         mount -t tmpfs -o mode=755 readme-run /run
         mount -t tmpfs -o mode=755 readme-mnt /mnt
-        if [ ! -d "$REPO/cli" ]; then mkdir -p "$REPO" && mount --bind /proc/self/fd/7 "$REPO"; fi
+        if [ ! -d "$REPO/cli" ]; then mkdir -p "$REPO" && mount --no-canonicalize --bind /proc/self/fd/7 "$REPO"; fi
         exec 7<&-
         ip link set lo up 2>/dev/null || busybox ip link set lo up
         export HOME=/tmp/home
