@@ -93,18 +93,7 @@ public final class ImageSource implements AutoCloseable {
     Map<String, Resolved> out = new java.util.LinkedHashMap<>();
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       for (Wanted w : wanted) futures.computeIfAbsent(w.name(), n -> pool.submit(() -> resolve(w.name(), w.where(), tags)));
-      for (var e : futures.entrySet()) {
-        try {
-          out.put(e.getKey(), e.getValue().get());
-        } catch (java.util.concurrent.ExecutionException x) {
-          if (x.getCause() instanceof IOException io) throw io;
-          if (x.getCause() instanceof RuntimeException re) throw re;
-          throw new IOException(x.getCause());
-        } catch (InterruptedException x) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted while fetching images");
-        }
-      }
+      for (var e : futures.entrySet()) out.put(e.getKey(), dockyard.oci.Futures.await(e.getValue(), "fetching images"));
     } catch (IOException | RuntimeException e) {
       // what was pulled stays found by its tag, also when another image failed
       try {

@@ -240,18 +240,7 @@ public final class RegistryClient implements AutoCloseable {
     try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
       for (var w : work) futures.add(pool.submit(w));
     }
-    for (var f : futures) {
-      try {
-        f.get();
-      } catch (java.util.concurrent.ExecutionException x) {
-        if (x.getCause() instanceof IOException io) throw io;
-        if (x.getCause() instanceof RuntimeException re) throw re;
-        throw new IOException(x.getCause());
-      } catch (InterruptedException x) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while pulling " + ref);
-      }
-    }
+    for (var f : futures) dockyard.oci.Futures.await(f, "pulling " + ref);
   }
 
   /**
