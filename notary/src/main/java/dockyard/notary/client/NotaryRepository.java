@@ -186,18 +186,7 @@ public final class NotaryRepository {
     List<Verified> finish(java.util.function.Consumer<String> warn) throws IOException {
       warnings.forEach(warn);
       List<Verified> out = new ArrayList<>();
-      for (var f : futures) {
-        try {
-          out.add(f.get());
-        } catch (java.util.concurrent.ExecutionException e) {
-          if (e.getCause() instanceof IOException io) throw io; // TufException included
-          if (e.getCause() instanceof RuntimeException r) throw r;
-          throw new IOException(e.getCause());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted");
-        }
-      }
+      for (var f : futures) out.add(await(f));
       return out;
     }
   }
@@ -249,17 +238,7 @@ public final class NotaryRepository {
     /** The role's prefetched bytes, or {@code d} run now if none was started. */
     byte[] take(String role, Download d) throws IOException, TufException {
       var f = started.remove(role);
-      if (f == null) return d.get();
-      try {
-        return f.get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof IOException io) throw io; // TufException included
-        if (e.getCause() instanceof RuntimeException r) throw r;
-        throw new IOException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted");
-      }
+      return f == null ? d.get() : await(f);
     }
 
     @Override public void close() {
@@ -363,18 +342,7 @@ public final class NotaryRepository {
         return null;
       }));
     }
-    for (var w : writes) {
-      try {
-        w.get();
-      } catch (java.util.concurrent.ExecutionException e) {
-        if (e.getCause() instanceof IOException io) throw io;
-        if (e.getCause() instanceof RuntimeException r) throw r;
-        throw new IOException(e.getCause());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted");
-      }
-    }
+    for (var w : writes) await(w);
   }
 
   private static void write(Path p, byte[] b) throws IOException {
@@ -548,6 +516,20 @@ public final class NotaryRepository {
     changelist.clear();
     update();
     return changes.size();
+  }
+
+  /** {@code f}'s value; an IOException (TufException included) or unchecked exception it threw is rethrown as it is. */
+  private static <T> T await(java.util.concurrent.Future<T> f) throws IOException {
+    try {
+      return f.get();
+    } catch (java.util.concurrent.ExecutionException e) {
+      if (e.getCause() instanceof IOException io) throw io;
+      if (e.getCause() instanceof RuntimeException r) throw r;
+      throw new IOException(e.getCause());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted");
+    }
   }
 
   private static <T> T result(java.util.concurrent.Future<T> f) throws IOException, GeneralSecurityException {
