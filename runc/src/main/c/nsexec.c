@@ -3477,30 +3477,37 @@ static int client_session(int conn, int argc, char **argv, struct err *e)
 	}
 }
 
-static int resident_main(int argc, char **argv);
-
-static int client_main(const char *socket_path, int argc, char **argv)
+/* One verb through the daemon at PATH (started first when START allows it), for runc's daemon
+ * or, with GENERAL, the resident front end. A daemon of another build shuts itself down when it
+ * refuses us: ours is started, once. Refused or out of reach: the JVM path. */
+static int through_daemon(const char *path, bool start, bool general, int argc, char **argv)
 {
 	struct err e;
-	if (strcmp(socket_path, "--resident") == 0)
-		return resident_main(argc, argv);
 	int code = SESSION_ERROR;
-	/* a daemon of another build shuts itself down when it refuses us: start ours, once */
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int conn = client_connect(socket_path, true, false, &e);
+		int conn = client_connect(path, start, general, &e);
 		if (conn < 0)
-			client_fallback(argc, argv, &e, false);
+			client_fallback(argc, argv, &e, general);
 		code = client_session(conn, argc, argv, &e);
 		close_fd(&conn);
 		if (code != SESSION_REFUSED_BUILD)
 			break;
 	}
 	if (code == SESSION_REFUSED || code == SESSION_REFUSED_BUILD)
-		client_fallback(argc, argv, &e, false);
+		client_fallback(argc, argv, &e, general);
 	if (code >= 0)
 		return code;
-	(void)dprintf(STDERR_FILENO, "dockyard-nsexec: %s\n", e.msg);
+	(void)dprintf(STDERR_FILENO, "%s: %s\n", general ? "dockyard" : "dockyard-nsexec", e.msg);
 	return 1;
+}
+
+static int resident_main(int argc, char **argv);
+
+static int client_main(const char *socket_path, int argc, char **argv)
+{
+	if (strcmp(socket_path, "--resident") == 0)
+		return resident_main(argc, argv);
+	return through_daemon(socket_path, true, false, argc, argv);
 }
 
 /* ------------------------------------------------------------------------------------------ */
@@ -3672,23 +3679,8 @@ static int resident_main(int argc, char **argv)
 	char path[PATH_MAX];
 	if (resident_socket(path, sizeof path, &e) < 0)
 		client_fallback(argc, argv, &e, true);
-	int code = SESSION_ERROR;
 	bool start = access(path, F_OK) == 0 || resident_count(path) < RESIDENT_MAX;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		int conn = client_connect(path, start, true, &e);
-		if (conn < 0)
-			client_fallback(argc, argv, &e, true);
-		code = client_session(conn, argc, argv, &e);
-		close_fd(&conn);
-		if (code != SESSION_REFUSED_BUILD)
-			break;
-	}
-	if (code == SESSION_REFUSED || code == SESSION_REFUSED_BUILD)
-		client_fallback(argc, argv, &e, true);
-	if (code >= 0)
-		return code;
-	(void)dprintf(STDERR_FILENO, "dockyard: %s\n", e.msg);
-	return 1;
+	return through_daemon(path, start, true, argc, argv);
 }
 
 int main(int argc, char **argv)
