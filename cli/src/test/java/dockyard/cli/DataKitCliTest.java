@@ -7,9 +7,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,25 +26,13 @@ class DataKitCliTest {
 
     @AfterEach void stop() { server.close(); }
 
-    private record Result(int rc, String out, String err) {}
-
-    private Result run(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            int rc = Main.run(args);
-            return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private static InProcessCli.Result run(String... args) {
+        return InProcessCli.run(args);
     }
 
     @Test void txCatLogBranchWatch() throws Exception {
         Path local = Files.writeString(tmp.resolve("local.txt"), "from a file\n");
-        Result tx = run("datakit", "-s", address, "tx", "master", "-m", "add config", "--put", "etc/config=on", "--file", "copy.txt=" + local);
+        InProcessCli.Result tx = run("datakit", "-s", address, "tx", "master", "-m", "add config", "--put", "etc/config=on", "--file", "copy.txt=" + local);
         assertEquals(0, tx.rc(), tx.err());
         String head = tx.out().strip();
         assertEquals(40, head.length());
@@ -58,28 +43,28 @@ class DataKitCliTest {
         assertEquals(List.of("dev", "master"), run("datakit", "-s", address, "branch").out().lines().toList());
         assertEquals(0, run("datakit", "-s", address, "branch", "fast-forward", "dev", head).rc());
         assertEquals(head + "\n", run("datakit", "-s", address, "branch", "head", "dev").out());
-        Result watch = run("datakit", "-s", address, "watch", "master", "etc", "-n", "1");
+        InProcessCli.Result watch = run("datakit", "-s", address, "watch", "master", "etc", "-n", "1");
         assertTrue(watch.out().startsWith("D-"), watch.out());
-        Result second = run("datakit", "-s", address, "tx", "master", "--rm", "etc/config");
+        InProcessCli.Result second = run("datakit", "-s", address, "tx", "master", "--rm", "etc/config");
         assertEquals(0, second.rc(), second.err());
         assertTrue(run("datakit", "-s", address, "watch", "master", "etc", "-n", "1").out().isBlank(), "etc is gone");
     }
 
     @Test void errorsAreOneClearLine() {
-        Result missing = run("datakit", "-s", address, "cat", "nobranch", "x");
+        InProcessCli.Result missing = run("datakit", "-s", address, "cat", "nobranch", "x");
         assertEquals(1, missing.rc());
         // the in-process server may log on the same stderr; the CLI's own report is one line
         List<String> report = missing.err().lines().filter(l -> l.startsWith("dockyard: ")).toList();
         assertEquals(1, report.size(), missing.err());
         assertTrue(report.getFirst().contains("nobranch"), missing.err());
         assertFalse(missing.err().contains("\tat "), "no stack trace: " + missing.err());
-        Result down = run("datakit", "-s", "tcp://127.0.0.1:1", "branch");
+        InProcessCli.Result down = run("datakit", "-s", "tcp://127.0.0.1:1", "branch");
         assertEquals(1, down.rc());
         assertTrue(down.err().contains("cannot reach the DataKit server at tcp://127.0.0.1:1"), down.err());
-        Result bad = run("datakit", "-s", address, "tx", "master", "--put", "novalue");
+        InProcessCli.Result bad = run("datakit", "-s", address, "tx", "master", "--put", "novalue");
         assertEquals(1, bad.rc());
         assertTrue(bad.err().contains("expected PATH=VALUE"), bad.err());
-        Result conflict = run("datakit", "-s", address, "tx", "master", "--merge", "0000000000000000000000000000000000000000");
+        InProcessCli.Result conflict = run("datakit", "-s", address, "tx", "master", "--merge", "0000000000000000000000000000000000000000");
         assertEquals(1, conflict.rc());
     }
 }

@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -16,20 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 class LinuxKitCliTest {
   @TempDir Path tmp;
 
-  record Run(int exit, String out, String err) {}
-
-  static synchronized Run run(String... args) {
-    PrintStream out = System.out, err = System.err;
-    ByteArrayOutputStream o = new ByteArrayOutputStream(), e = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(o, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(e, true, StandardCharsets.UTF_8));
-      int rc = Main.run(args);
-      return new Run(rc, o.toString(StandardCharsets.UTF_8), e.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
+  static InProcessCli.Result run(String... args) {
+    return InProcessCli.run(args);
   }
 
   @Test
@@ -37,15 +22,15 @@ class LinuxKitCliTest {
     Path pkg = Files.createDirectories(tmp.resolve("pkg/rootfs/etc"));
     Files.writeString(pkg.resolve("motd"), "hello\n");
     Files.writeString(tmp.resolve("pkg/build.yml"), "image: motd\norg: example\ncmd: [\"/bin/cat\", \"/etc/motd\"]\n");
-    Run p = run("linuxkit", "pkg", "build", "--output", "oci:" + tmp.resolve("layout") + ":v1", tmp.resolve("pkg").toString());
-    assertEquals(0, p.exit(), p.err());
+    InProcessCli.Result p = run("linuxkit", "pkg", "build", "--output", "oci:" + tmp.resolve("layout") + ":v1", tmp.resolve("pkg").toString());
+    assertEquals(0, p.rc(), p.err());
     assertTrue(p.out().strip().startsWith("docker.io/example/motd:"), p.out());
 
     Path yml = tmp.resolve("os.yml");
     Files.writeString(yml, "onboot:\n  - name: motd\n    image: oci:" + tmp.resolve("layout") + ":v1\n");
-    Run b = run("linuxkit", "build", "-q", "--cache", tmp.resolve("cache").toString(), "-o", tmp.resolve("out").toString(),
+    InProcessCli.Result b = run("linuxkit", "build", "-q", "--cache", tmp.resolve("cache").toString(), "-o", tmp.resolve("out").toString(),
         "--format", "tar", yml.toString());
-    assertEquals(0, b.exit(), b.err());
+    assertEquals(0, b.rc(), b.err());
     assertTrue(Files.size(tmp.resolve("out/os.tar")) > 0);
   }
 
@@ -53,31 +38,31 @@ class LinuxKitCliTest {
   void errorsAreOneLineWithTheYamlLine() throws Exception {
     Path yml = tmp.resolve("bad.yml");
     Files.writeString(yml, "kernel:\n  imagee: x\n");
-    Run r = run("linuxkit", "build", "-o", tmp.resolve("out").toString(), yml.toString());
-    assertEquals(1, r.exit());
+    InProcessCli.Result r = run("linuxkit", "build", "-o", tmp.resolve("out").toString(), yml.toString());
+    assertEquals(1, r.rc());
     assertEquals("dockyard: " + yml + ":2: kernel: unknown key \"imagee\" in kernel", r.err().strip());
     assertTrue(!Files.exists(tmp.resolve("out")));
 
-    Run f = run("linuxkit", "build", "--format", "qcow9", yml.toString());
-    assertEquals(1, f.exit());
+    InProcessCli.Result f = run("linuxkit", "build", "--format", "qcow9", yml.toString());
+    assertEquals(1, f.rc());
     assertTrue(f.err().contains("unknown output format \"qcow9\""), f.err());
 
-    Run q = run("linuxkit", "run", "qemu", tmp.resolve("nothing").toString());
-    assertEquals(1, q.exit());
+    InProcessCli.Result q = run("linuxkit", "run", "qemu", tmp.resolve("nothing").toString());
+    assertEquals(1, q.rc());
     assertTrue(q.err().contains("nothing-kernel: not found (run `dockyard linuxkit build` first)"), q.err());
-    Run h = run("linuxkit", "run", "hyperkit", tmp.resolve("nothing").toString());
-    assertEquals(1, h.exit());
+    InProcessCli.Result h = run("linuxkit", "run", "hyperkit", tmp.resolve("nothing").toString());
+    assertEquals(1, h.rc());
     assertTrue(h.err().contains("nothing-kernel: not found"), h.err());
 
-    Run k = run("hyperkit", "run", "--kernel", tmp.resolve("missing").toString(), "--vsock", "x");
-    assertEquals(1, k.exit());
+    InProcessCli.Result k = run("hyperkit", "run", "--kernel", tmp.resolve("missing").toString(), "--vsock", "x");
+    assertEquals(1, k.rc());
     assertTrue(k.err().contains("--vsock x: want CID[:UDS]"), k.err());
   }
 
   @Test
   void theAotTrainingRunBuildsAnImage() throws Exception {
-    Run r = run("aot-training", tmp.toString());
-    assertEquals(0, r.exit(), r.err());
+    InProcessCli.Result r = run("aot-training", tmp.toString());
+    assertEquals(0, r.rc(), r.err());
     assertTrue(Files.size(tmp.resolve("linuxkit/out/t-initrd.img")) > 0);
     assertTrue(Files.exists(tmp.resolve("linuxkit/out/t.tar")));
     // the cold build through the loopback registry pulled the same image and made the same initrd

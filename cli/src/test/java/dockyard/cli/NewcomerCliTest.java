@@ -4,10 +4,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
-import java.io.PrintStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.StandardProtocolFamily;
@@ -31,28 +27,12 @@ import static org.junit.jupiter.api.Assertions.*;
 class NewcomerCliTest {
     @TempDir Path tmp;
 
-    record Result(int rc, String out, String err) {}
-
-    /** bin/dockyard in this JVM, with {@code stdin} as its input. */
-    static synchronized Result runWithInput(String stdin, String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        InputStream oldIn = System.in;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        System.setIn(new ByteArrayInputStream(stdin.getBytes(StandardCharsets.UTF_8)));
-        try {
-            int rc = Main.run(args);
-            return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-            System.setIn(oldIn);
-        }
+    static InProcessCli.Result runWithInput(String stdin, String... args) {
+        return InProcessCli.runWithInput(stdin, args);
     }
 
-    static Result run(String... args) {
-        return runWithInput("", args);
+    static InProcessCli.Result run(String... args) {
+        return InProcessCli.run(args);
     }
 
     @Test void helpIsAcceptedByUpAndEveryDataKitVerb() {
@@ -61,7 +41,7 @@ class NewcomerCliTest {
             for (String flag : List.of("--help", "-h")) {
                 List<String> args = new ArrayList<>(verb);
                 args.add(flag);
-                Result r = run(args.toArray(String[]::new));
+                InProcessCli.Result r = run(args.toArray(String[]::new));
                 assertEquals(0, r.rc(), args + ": " + r.err());
                 assertTrue(r.out().startsWith("Usage: dockyard " + String.join(" ", verb)), args + ": " + r.out());
                 assertTrue(r.out().contains("-h, --help"), args + ": " + r.out());
@@ -69,7 +49,7 @@ class NewcomerCliTest {
         }
     }
 
-    private static void assertOneLine(Result r, String... parts) {
+    private static void assertOneLine(InProcessCli.Result r, String... parts) {
         assertEquals(1, r.rc(), r.out() + r.err());
         List<String> report = r.err().lines().filter(l -> l.startsWith("dockyard: ")).toList();
         assertEquals(1, report.size(), r.err());
@@ -104,18 +84,18 @@ class NewcomerCliTest {
         String gun = "example.com/app";
         Path changelist = tmp.resolve("trust/tuf/example.com/app/changelist");
         for (String no : List.of("no\n", "n\n", "", "maybe\n")) {
-            Result r = runWithInput(no, "notary", "-s", "http://127.0.0.1:1", "-d", trust, "delegation", "remove", gun, "targets/releases");
+            InProcessCli.Result r = runWithInput(no, "notary", "-s", "http://127.0.0.1:1", "-d", trust, "delegation", "remove", gun, "targets/releases");
             assertEquals(1, r.rc(), "answer " + no + ": " + r.err());
             assertEquals(QUESTION + "* fatal: Aborting action.\n", r.out(), "answer " + no);
             assertFalse(Files.isDirectory(changelist) && Files.list(changelist).findAny().isPresent(), "nothing staged after " + no);
         }
         for (String yes : List.of("yes\n", "y\n", " YES \n")) {
-            Result r = runWithInput(yes, "notary", "-s", "http://127.0.0.1:1", "-d", trust, "delegation", "remove", gun, "targets/releases");
+            InProcessCli.Result r = runWithInput(yes, "notary", "-s", "http://127.0.0.1:1", "-d", trust, "delegation", "remove", gun, "targets/releases");
             assertEquals(0, r.rc(), r.err());
             assertEquals(QUESTION + "\nForced removal (including all keys and paths) of delegation role targets/releases to repository \"" + gun
                     + "\" staged for next publish.\n\n", r.out());
         }
-        Result forced = runWithInput("", "notary", "-s", "http://127.0.0.1:1", "-d", trust, "delegation", "remove", "-y", gun, "targets/releases");
+        InProcessCli.Result forced = runWithInput("", "notary", "-s", "http://127.0.0.1:1", "-d", trust, "delegation", "remove", "-y", gun, "targets/releases");
         assertEquals(0, forced.rc(), forced.err());
         assertFalse(forced.out().contains("Are you sure"), forced.out());
         assertEquals(4, Files.list(changelist).count(), "one staged change per confirmed removal");
@@ -131,7 +111,7 @@ class NewcomerCliTest {
             }
             String theirs = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-            Result ours = runWithInput(answer, "notary", "-s", "http://127.0.0.1:1", "-d", tmp.resolve("ours").toString(), "delegation", "remove",
+            InProcessCli.Result ours = runWithInput(answer, "notary", "-s", "http://127.0.0.1:1", "-d", tmp.resolve("ours").toString(), "delegation", "remove",
                     "example.com/app", "targets/releases");
             assertEquals(theirs, ours.out(), "answer " + answer);
             assertEquals(p.exitValue(), ours.rc(), "answer " + answer);
@@ -141,7 +121,7 @@ class NewcomerCliTest {
     @Test void datakitServeOnABusyPortCreatesNothing() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Path repo = tmp.resolve("data/datakit");
-            Result r = run("datakit", "serve", "--git", repo.toString(), "--listen", "tcp://127.0.0.1:" + busy.getLocalPort());
+            InProcessCli.Result r = run("datakit", "serve", "--git", repo.toString(), "--listen", "tcp://127.0.0.1:" + busy.getLocalPort());
             assertOneLine(r, "127.0.0.1:" + busy.getLocalPort() + ": address already in use", "nothing was created");
             assertFalse(Files.exists(tmp.resolve("data")), "no repository, no parent directory");
         }
@@ -149,7 +129,7 @@ class NewcomerCliTest {
         Path sock = tmp.resolve("dk.sock");
         try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             other.bind(UnixDomainSocketAddress.of(sock));
-            Result r = run("datakit", "serve", "--git", tmp.resolve("data2/datakit").toString(), "--listen", "unix:" + sock);
+            InProcessCli.Result r = run("datakit", "serve", "--git", tmp.resolve("data2/datakit").toString(), "--listen", "unix:" + sock);
             assertOneLine(r, "cannot serve on", sock.toString());
             assertFalse(Files.exists(tmp.resolve("data2")), "the repository this call created is gone");
         }
@@ -167,7 +147,7 @@ class NewcomerCliTest {
     @Test void notaryServeOnABusyPortNamesItAndCreatesNoDatabase() throws Exception {
         try (ServerSocket busy = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             Path db = tmp.resolve("notary/server");
-            Result r = run("notary", "serve", "--listen", "127.0.0.1:" + busy.getLocalPort(), "--db", db.toString());
+            InProcessCli.Result r = run("notary", "serve", "--listen", "127.0.0.1:" + busy.getLocalPort(), "--db", db.toString());
             assertOneLine(r, "127.0.0.1:" + busy.getLocalPort() + ": address already in use");
             assertFalse(Files.exists(tmp.resolve("notary")), "no database");
         }
@@ -177,7 +157,7 @@ class NewcomerCliTest {
         Path control = tmp.resolve("control.sock");
         try (ServerSocketChannel other = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             other.bind(UnixDomainSocketAddress.of(control)); // another vpnkit's control socket: it answers
-            Result r = run("vpnkit", "--listen-qemu", "unix:" + tmp.resolve("qemu.sock"), "--control", control.toString());
+            InProcessCli.Result r = run("vpnkit", "--listen-qemu", "unix:" + tmp.resolve("qemu.sock"), "--control", control.toString());
             assertOneLine(r, control + ": already in use by another vpnkit");
             assertTrue(Files.exists(control), "the other one's socket is untouched");
             assertFalse(Files.exists(tmp.resolve("qemu.sock")), "nothing was set up");
@@ -206,13 +186,13 @@ class NewcomerCliTest {
         try {
             await(() -> Files.exists(qemu), "the first vpnkit listens for qemu");
             // a second one on the same qemu socket is refused and leaves it in place
-            Result second = run("vpnkit", "--listen-qemu", "unix:" + qemu, "--control", tmp.resolve("control2.sock").toString());
+            InProcessCli.Result second = run("vpnkit", "--listen-qemu", "unix:" + qemu, "--control", tmp.resolve("control2.sock").toString());
             assertOneLine(second, qemu + ": already in use by another vpnkit");
             assertTrue(Files.exists(qemu));
             // a VM connects (qemu's side of the stream netdev): the control socket appears
             try (SocketChannel vm = SocketChannel.open(UnixDomainSocketAddress.of(qemu))) {
                 await(() -> Files.exists(control), "the VM's session serves the control socket");
-                Result third = run("vpnkit", "--listen-dgram", tmp.resolve("dgram.sock").toString(), "--control", control.toString());
+                InProcessCli.Result third = run("vpnkit", "--listen-dgram", tmp.resolve("dgram.sock").toString(), "--control", control.toString());
                 assertOneLine(third, control + ": already in use by another vpnkit");
                 assertTrue(Files.exists(control));
                 first.destroy(); // SIGTERM, as Ctrl-C

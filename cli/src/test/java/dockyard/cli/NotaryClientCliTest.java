@@ -5,8 +5,6 @@ import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -25,25 +23,13 @@ import static org.junit.jupiter.api.Assertions.*;
 class NotaryClientCliTest {
     @TempDir Path tmp;
 
-    private record Result(int rc, String out, String err) {}
-
-    private Result ours(String... args) {
-        PrintStream oldOut = System.out, oldErr = System.err;
-        ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-        try {
-            List<String> all = new ArrayList<>(List.of("notary"));
-            all.addAll(List.of(args));
-            int rc = Main.run(all.toArray(String[]::new));
-            return new Result(rc, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-        } finally {
-            System.setOut(oldOut);
-            System.setErr(oldErr);
-        }
+    private InProcessCli.Result ours(String... args) {
+        List<String> all = new ArrayList<>(List.of("notary"));
+        all.addAll(List.of(args));
+        return InProcessCli.run(all.toArray(String[]::new));
     }
 
-    private Result theirs(String... args) throws Exception {
+    private InProcessCli.Result theirs(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("notary"));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(tmp.toFile());
@@ -52,7 +38,7 @@ class NotaryClientCliTest {
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        return new Result(p.exitValue(), out, Files.readString(tmp.resolve("notary.err")));
+        return new InProcessCli.Result(p.exitValue(), out, Files.readString(tmp.resolve("notary.err")));
     }
 
     @Test void listLookupVerifyAndDelegationListPrintWhatNotaryPrints() throws Exception {
@@ -69,13 +55,13 @@ class NotaryClientCliTest {
 
             // our staging, the notary CLI's publish
             assertEquals(0, theirs("-s", url, "-d", pub, "init", gun).rc());
-            Result add = ours("-s", url, "-d", pub, "add", gun, "alpha", a.toString());
+            InProcessCli.Result add = ours("-s", url, "-d", pub, "add", gun, "alpha", a.toString());
             assertEquals(0, add.rc(), add.err());
             assertEquals("Addition of target \"alpha\" to repository \"" + gun + "\" staged for next publish.\n", add.out());
             assertTrue(ours("-d", pub, "status", gun).out().contains("create    targets    target    alpha"));
             assertEquals(0, theirs("-s", url, "-d", pub, "add", gun, "bravo-a-much-longer-name", b.toString()).rc());
             assertEquals(0, theirs("-s", url, "-d", pub, "delegation", "add", gun, "targets/releases", cert.toString(), "--paths", "rel/").rc());
-            Result published = theirs("-s", url, "-d", pub, "publish", gun);
+            InProcessCli.Result published = theirs("-s", url, "-d", pub, "publish", gun);
             assertEquals(0, published.rc(), published.err());
             assertEquals(0, theirs("-s", url, "-d", pub, "key", "import", key.toString(), "-r", "targets/releases").rc());
             assertEquals(0, theirs("-s", url, "-d", pub, "add", gun, "rel/one", a.toString(), "-r", "targets/releases").rc());
@@ -84,17 +70,17 @@ class NotaryClientCliTest {
             String readerA = tmp.resolve("readerA").toString(), readerB = tmp.resolve("readerB").toString();
             for (String[] verb : List.of(new String[] {"list", gun}, new String[] {"lookup", gun, "alpha"}, new String[] {"delegation", "list", gun},
                     new String[] {"list", gun, "-r", "targets/releases"})) {
-                Result t = theirs(concat(new String[] {"-s", url, "-d", readerA}, verb));
-                Result u = ours(concat(new String[] {"-s", url, "-d", readerB}, verb));
+                InProcessCli.Result t = theirs(concat(new String[] {"-s", url, "-d", readerA}, verb));
+                InProcessCli.Result u = ours(concat(new String[] {"-s", url, "-d", readerB}, verb));
                 assertEquals(0, t.rc(), t.err());
                 assertEquals(0, u.rc(), u.err());
                 assertEquals(t.out(), u.out(), String.join(" ", verb));
             }
             assertEquals(0, ours("-d", readerB, "verify", gun, "alpha", "-i", a.toString(), "-q").rc());
-            Result wrong = ours("-d", readerB, "verify", gun, "alpha", "-i", b.toString());
+            InProcessCli.Result wrong = ours("-d", readerB, "verify", gun, "alpha", "-i", b.toString());
             assertEquals(1, wrong.rc());
             assertTrue(wrong.err().contains("data not present in the trusted collection"), wrong.err());
-            Result missing = ours("-s", url, "-d", readerB, "lookup", gun, "nope");
+            InProcessCli.Result missing = ours("-s", url, "-d", readerB, "lookup", gun, "nope");
             assertEquals(1, missing.rc());
             assertTrue(missing.err().contains("No valid trust data for nope"), missing.err());
 
@@ -105,7 +91,7 @@ class NotaryClientCliTest {
             assertTrue(ours("-d", pub, "status", gun).out().contains("1    create    targets    target    hashed2"));
             assertEquals(0, ours("-d", pub, "reset", gun, "-n", "1").rc());
             assertFalse(ours("-d", pub, "status", gun).out().contains("hashed2"));
-            Result badHash = ours("-d", pub, "addhash", gun, "bad", "1", "--sha256", "xyz");
+            InProcessCli.Result badHash = ours("-d", pub, "addhash", gun, "bad", "1", "--sha256", "xyz");
             assertEquals(1, badHash.rc());
             assertTrue(badHash.err().contains("hex"), badHash.err());
             assertEquals(0, theirs("-s", url, "-d", pub, "publish", gun).rc(), "the notary CLI publishes our addhash");
@@ -114,10 +100,10 @@ class NotaryClientCliTest {
             assertEquals("No unpublished changes for " + gun + "\n", ours("-d", pub, "status", gun).out());
 
             // delete --remote: gone locally and on the server
-            Result del = ours("-s", url, "-d", readerB, "delete", gun, "--remote");
+            InProcessCli.Result del = ours("-s", url, "-d", readerB, "delete", gun, "--remote");
             assertEquals(0, del.rc(), del.err());
             assertFalse(Files.exists(tmp.resolve("readerB").resolve("tuf").resolve(gun)));
-            Result gone = ours("-s", url, "-d", readerB, "list", gun);
+            InProcessCli.Result gone = ours("-s", url, "-d", readerB, "list", gun);
             assertEquals(1, gone.rc());
             assertTrue(gone.err().contains("does not exist on the server"), gone.err());
         }
